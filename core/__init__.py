@@ -1,0 +1,8 @@
+"""patti's domain core: models, the store and the services the front ends call."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("patti")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"

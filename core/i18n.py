@@ -1,0 +1,70 @@
+"""Translations: gettext catalogs for Italian and English.
+
+Message ids are English; ``locale/it`` holds the Italian catalog and
+``locale/en`` an (identity) English one. The language comes from the
+``--lang`` option, then ``PATTI_LANG``, then ``LANG``/``LC_ALL``/
+``LC_MESSAGES``; Italian when none is set, because the operators are
+Italian social workers.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "patti"
+LANGUAGES = ("it", "en")
+DEFAULT_LANGUAGE = "it"
+
+_translations: _gettext.NullTranslations = _gettext.NullTranslations()
+_language = DEFAULT_LANGUAGE
+
+
+def resolve_language(explicit: str | None = None) -> str:
+    """Pick the language from an explicit choice, then the environment."""
+    candidates = [explicit, os.environ.get("PATTI_LANG")]
+    candidates += [os.environ.get(name) for name in ("LC_ALL", "LC_MESSAGES", "LANG")]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        code = candidate.split(".")[0].split("_")[0].split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+        if candidate is explicit:
+            raise ValueError(f"unsupported language {candidate!r}: use one of {', '.join(LANGUAGES)}")
+    return DEFAULT_LANGUAGE
+
+
+def set_language(language: str | None = None) -> str:
+    """Activate a language for every later ``_()`` call and return its code."""
+    global _translations, _language
+    _language = resolve_language(language)
+    _translations = _gettext.translation(
+        DOMAIN, localedir=str(LOCALE_DIR), languages=[_language], fallback=True
+    )
+    return _language
+
+
+def current_language() -> str:
+    """The code of the active language (``it`` or ``en``)."""
+    return _language
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the active language."""
+    return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose form depends on ``n``."""
+    return _translations.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it yet (module constants)."""
+    return message
+
+
+set_language()

@@ -1,0 +1,366 @@
+"""Domain models: partners, pacts, activities.
+
+Pydantic models with ``extra="forbid"`` so a typo in a backup, a plugin or a
+CLI option is an error, not silently dropped data. Text fields are cleaned
+of control characters here, at the boundary every front end goes through.
+Records carry ``id`` (the TinyDB document id; ``None`` before the first
+save) and ``revision`` (bumped on every save, so a stale edit is refused).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from .i18n import N_, _
+from .text import clean_text
+
+__all__ = [
+    "Activity",
+    "ActivityStatus",
+    "Consent",
+    "ContactPerson",
+    "Indicator",
+    "LegalBasis",
+    "Membership",
+    "Pact",
+    "PactStatus",
+    "Partner",
+    "PartnerKind",
+    "Record",
+]
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+def _line(value: str) -> str:
+    return clean_text(value)
+
+
+def _block(value: str) -> str:
+    return clean_text(value, multiline=True)
+
+
+def _slug(value: str) -> str:
+    value = clean_text(value).lower()
+    if not SLUG.match(value):
+        raise ValueError(
+            _("use lowercase letters, digits, '-' or '_' (for example {example})").format(
+                example="san-bernardino"
+            )
+        )
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+Line = Annotated[str, AfterValidator(_line), Field(max_length=300)]
+Name = Annotated[str, AfterValidator(_line), Field(min_length=1, max_length=300)]
+Block = Annotated[str, AfterValidator(_block), Field(max_length=20_000)]
+Slug = Annotated[str, AfterValidator(_slug), Field(min_length=1, max_length=80)]
+SlugList = Annotated[list[Slug], AfterValidator(_unique)]
+LineList = Annotated[list[Name], AfterValidator(_unique)]
+
+
+class LabelledEnum(StrEnum):
+    """An enum whose members have a translated label for the UI."""
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {}
+
+    @property
+    def label(self) -> str:
+        return _(self._labels().get(self.value, self.value))
+
+
+class PartnerKind(LabelledEnum):
+    """What kind of organisation a partner is."""
+
+    ASSOCIATION = "association"
+    INFORMAL_GROUP = "informal_group"
+    SCHOOL_INSTITUTE = "school_institute"
+    SCHOOL = "school"
+    PARISH = "parish"
+    PUBLIC_SERVICE = "public_service"
+    HEALTH_SERVICE = "health_service"
+    INSTITUTION = "institution"
+    COOPERATIVE = "cooperative"
+    BUSINESS = "business"
+    CITIZENS_GROUP = "citizens_group"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "association": N_("Association"),
+            "informal_group": N_("Informal group"),
+            "school_institute": N_("School institute (Istituto Comprensivo)"),
+            "school": N_("School"),
+            "parish": N_("Parish / oratory"),
+            "public_service": N_("Public service"),
+            "health_service": N_("Health service"),
+            "institution": N_("Institution / local politics"),
+            "cooperative": N_("Social cooperative"),
+            "business": N_("Business"),
+            "citizens_group": N_("Citizens' group"),
+        }
+
+
+class LegalBasis(LabelledEnum):
+    """GDPR art. 6 basis for holding a contact person's data."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "consent": N_("Consent"),
+            "contract": N_("Contract"),
+            "legal_obligation": N_("Legal obligation"),
+            "public_task": N_("Public task"),
+            "legitimate_interest": N_("Legitimate interest"),
+        }
+
+
+class PactStatus(LabelledEnum):
+    """Life cycle: draft → proposed → active → concluded, or cancelled."""
+
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    CONCLUDED = "concluded"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "draft": N_("Draft"),
+            "proposed": N_("Proposed"),
+            "active": N_("Active"),
+            "concluded": N_("Concluded"),
+            "cancelled": N_("Cancelled"),
+        }
+
+
+class ActivityStatus(LabelledEnum):
+    """Whether an activity is still to happen, happened, or was called off."""
+
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "planned": N_("Planned"),
+            "done": N_("Done"),
+            "cancelled": N_("Cancelled"),
+        }
+
+
+class Model(BaseModel):
+    """Strict base: unknown fields are errors, assignments are validated."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        str_strip_whitespace=True,
+        use_enum_values=False,
+    )
+
+
+class Record(Model):
+    """A stored entity: ``id`` is the store's document id."""
+
+    id: int | None = Field(default=None, ge=1)
+    revision: int = Field(default=0, ge=0)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Consent(Model):
+    """One purpose a contact person agreed to, and when (and if) they withdrew."""
+
+    purpose: Name
+    given_on: date
+    withdrawn_on: date | None = None
+
+    @model_validator(mode="after")
+    def _withdrawn_after_given(self) -> Self:
+        if self.withdrawn_on is not None and self.withdrawn_on < self.given_on:
+            raise ValueError(_("a consent cannot be withdrawn before it was given"))
+        return self
+
+
+class ContactPerson(Model):
+    """A named adult who speaks for a partner: personal data under GDPR.
+
+    Minors are never recorded as people, only as counts on activities.
+    """
+
+    key: Slug = Field(description="Stable key within the partner, used by privacy commands.")
+    name: Name
+    role: Line = ""
+    email: EmailStr | None = None
+    phone: Annotated[str, AfterValidator(_line), Field(max_length=40)] = ""
+    legal_basis: LegalBasis = LegalBasis.LEGITIMATE_INTEREST
+    consents: list[Consent] = Field(default_factory=list)
+    retention_until: date | None = None
+    notes: Block = ""
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\+?[0-9 ()./\-]{5,40}", value):
+            raise ValueError(_("a phone number has digits, spaces and an optional leading +"))
+        return value
+
+
+class Partner(Record):
+    """An organisation or group that takes part in pacts."""
+
+    name: Name
+    kind: PartnerKind
+    parent_id: int | None = Field(
+        default=None, ge=1, description="A school's Istituto Comprensivo, for example."
+    )
+    zones: SlugList = Field(default_factory=list)
+    themes: SlugList = Field(default_factory=list)
+    tags: SlugList = Field(default_factory=list)
+    notes: Block = ""
+    contacts: list[ContactPerson] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _contacts_unique(self) -> Self:
+        keys = [c.key for c in self.contacts]
+        if len(keys) != len(set(keys)):
+            raise ValueError(_("two contact persons of this partner have the same key"))
+        if self.id is not None and self.parent_id == self.id:
+            raise ValueError(_("a partner cannot be its own parent"))
+        return self
+
+
+class Membership(Model):
+    """A partner's part in a pact."""
+
+    partner_id: int = Field(ge=1)
+    role: Slug = "partner"
+    start: date | None = None
+    end: date | None = None
+    notes: Line = ""
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(_("a membership cannot end before it starts"))
+        return self
+
+
+class Indicator(Model):
+    """A measurable objective of a pact: what was aimed at and what was reached."""
+
+    key: Slug
+    label: Name
+    unit: Line = ""
+    target: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    actual: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+class Pact(Record):
+    """A community pact: who takes part, what for, where and when."""
+
+    code: Annotated[str, AfterValidator(_line), Field(min_length=1, max_length=40)]
+    title: Name
+    type: Slug = Field(description="The name of a pact type registered by a plugin.")
+    status: PactStatus = PactStatus.DRAFT
+    year: int = Field(ge=1990, le=2200, description="The year the pact was activated.")
+    start: date | None = None
+    end: date | None = None
+    zones: SlugList = Field(default_factory=list)
+    themes: SlugList = Field(default_factory=list)
+    objectives: LineList = Field(default_factory=list)
+    target_groups: LineList = Field(default_factory=list)
+    members: list[Membership] = Field(default_factory=list)
+    predecessor_id: int | None = Field(default=None, ge=1)
+    details: dict[str, Any] = Field(default_factory=dict)
+    indicators: list[Indicator] = Field(default_factory=list)
+    notes: Block = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(_("a pact cannot end before it starts"))
+        seen: set[tuple[int, str]] = set()
+        for member in self.members:
+            pair = (member.partner_id, member.role)
+            if pair in seen:
+                raise ValueError(_("the same partner appears twice with the same role"))
+            seen.add(pair)
+        keys = [i.key for i in self.indicators]
+        if len(keys) != len(set(keys)):
+            raise ValueError(_("two indicators have the same key"))
+        if self.id is not None and self.predecessor_id == self.id:
+            raise ValueError(_("a pact cannot continue itself"))
+        return self
+
+    def partner_ids(self) -> set[int]:
+        """Every partner that is a member, whatever its role."""
+        return {m.partner_id for m in self.members}
+
+
+class Activity(Record):
+    """A visit, meeting, talk or event of a pact."""
+
+    pact_id: int = Field(ge=1)
+    title: Name
+    kind: Slug = "meeting"
+    starts_at: datetime
+    ends_at: datetime | None = None
+    place_partner_id: int | None = Field(default=None, ge=1)
+    place: Line = ""
+    partner_ids: list[int] = Field(default_factory=list)
+    audience: Line = Field(default="", description="A group label, e.g. a class: never a person.")
+    audience_count: int | None = Field(default=None, ge=0, le=1_000_000)
+    attendance: int | None = Field(default=None, ge=0, le=1_000_000)
+    status: ActivityStatus = ActivityStatus.PLANNED
+    notes: Block = ""
+
+    @field_validator("partner_ids")
+    @classmethod
+    def _partners_unique(cls, value: list[int]) -> list[int]:
+        if any(v < 1 for v in value):
+            raise ValueError(_("partner ids are positive numbers"))
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.ends_at and self.ends_at < self.starts_at:
+            raise ValueError(_("an activity cannot end before it starts"))
+        if self.attendance is not None and self.status is ActivityStatus.PLANNED:
+            raise ValueError(_("attendance is recorded when an activity is done"))
+        return self
+
+    def involved_partner_ids(self) -> set[int]:
+        """Partners that took part, including the host."""
+        ids = set(self.partner_ids)
+        if self.place_partner_id is not None:
+            ids.add(self.place_partner_id)
+        return ids

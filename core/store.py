@@ -1,0 +1,572 @@
+"""The store: a typed repository of partners, pacts and activities over TinyDB.
+
+One TinyDB JSON file holds tables ``partners``, ``pacts``, ``activities`` and
+``_meta`` (format marker, ``schema_version``, id high-water marks). Only this
+module and :mod:`patti.core.storage` touch TinyDB.
+
+One process writes: a ``filelock`` lock next to the file. A second instance
+opens read-only and can say who holds the lock and since when.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+import orjson
+import pydantic
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+
+from . import __version__
+from .errors import (
+    ConflictError,
+    IntegrityError,
+    NewerSchemaError,
+    NotFoundError,
+    StoreError,
+)
+from .i18n import _
+from .model import Activity, Pact, Partner, Record
+from .storage import (
+    FORMAT,
+    META_TABLE,
+    DurableStorage,
+    PattiTable,
+    atomic_write_bytes,
+    remove_orphan_temp_files,
+)
+from .validation import describe_validation_error
+
+SCHEMA_VERSION = 1
+ENTITY_TABLES = ("partners", "pacts", "activities")
+
+R = TypeVar("R", bound=Record)
+
+
+def default_store_path() -> Path:
+    """Where the store lives when neither ``--db`` nor ``PATTI_DB`` says otherwise."""
+    override = os.environ.get("PATTI_DB")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("patti", appauthor=False) / "patti.json"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds the write lock: shown to a second instance."""
+
+    pid: int
+    user: str
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        return _("{user} on {host} (process {pid}) since {since}").format(
+            user=self.user, host=self.host, pid=self.pid, since=self.since
+        )
+
+
+class Repository(Generic[R]):
+    """Typed access to one table. Writes go through the :class:`Store` for integrity."""
+
+    model: type[R]
+    table_name: ClassVar[str]
+
+    def __init__(self, store: Store, model: type[R], table_name: str) -> None:
+        self._store = store
+        self.model = model
+        self.table_name = table_name  # type: ignore[misc]
+
+    @property
+    def _table(self) -> PattiTable:
+        return self._store._tables[self.table_name]
+
+    def _to_model(self, doc_id: int | str, doc: dict[str, Any]) -> R:
+        return self.model.model_validate({**doc, "id": int(doc_id)})
+
+    def get(self, record_id: int) -> R:
+        """The record with this id, or :class:`NotFoundError`."""
+        doc = self._store._raw(self.table_name).get(str(record_id))
+        if doc is None:
+            raise NotFoundError(
+                _("No {entity} with id {id}.").format(entity=self._entity_label(), id=record_id)
+            )
+        return self._to_model(record_id, doc)
+
+    def find(self, record_id: int) -> R | None:
+        try:
+            return self.get(record_id)
+        except NotFoundError:
+            return None
+
+    def exists(self, record_id: int) -> bool:
+        return str(record_id) in self._store._raw(self.table_name)
+
+    def all(self) -> list[R]:
+        """Every record, in id order."""
+        return [self._to_model(k, v) for k, v in self._store._raw(self.table_name).items()]
+
+    def raw_items(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Ids and stored documents without validation, for fast filters and indexes."""
+        for key, doc in self._store._raw(self.table_name).items():
+            yield int(key), doc
+
+    def __len__(self) -> int:
+        return len(self._store._raw(self.table_name))
+
+    def _entity_label(self) -> str:
+        return {
+            "partners": _("partner"),
+            "pacts": _("pact"),
+            "activities": _("activity"),
+        }[self.table_name]
+
+
+class Store:
+    """A patti store file, opened for writing (with the lock) or read-only."""
+
+    def __init__(
+        self,
+        path: Path,
+        storage: DurableStorage,
+        db: TinyDB,
+        lock: FileLock | None,
+        holder: LockHolder | None,
+    ) -> None:
+        self.path = path
+        self._storage = storage
+        self._db = db
+        self._lock = lock
+        self.lock_holder = holder
+        self._tables: dict[str, PattiTable] = {
+            name: db.table(name) for name in (*ENTITY_TABLES, META_TABLE)
+        }
+        self.partners: Repository[Partner] = Repository(self, Partner, "partners")
+        self.pacts: Repository[Pact] = Repository(self, Pact, "pacts")
+        self.activities: Repository[Activity] = Repository(self, Activity, "activities")
+
+    # -- opening and closing -------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Store:
+        """Open (creating if missing) the store at ``path``.
+
+        If another process holds the write lock, the store opens read-only and
+        :attr:`lock_holder` says who. ``readonly=True`` never takes the lock.
+        """
+        target = Path(path).expanduser() if path is not None else default_store_path()
+        target = target.absolute()
+        if target.is_dir():
+            raise StoreError(_("{path} is a folder, not a store file.").format(path=target))
+        lock: FileLock | None = None
+        holder: LockHolder | None = None
+        if not readonly:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(_lock_path(target), timeout=0, thread_local=False)
+            try:
+                lock.acquire()
+            except Timeout:
+                lock = None
+                readonly = True
+                holder = _read_holder(target)
+        if readonly and not target.exists():
+            raise StoreError(_("{path} does not exist.").format(path=target))
+        try:
+            if lock is not None:
+                remove_orphan_temp_files(target)
+            initial = _initial_data() if lock is not None else None
+            db = _PattiDB(target, storage=DurableStorage, readonly=readonly, initial=initial)
+            store = cls(target, db.storage, db, lock, holder)  # type: ignore[arg-type]
+            store._check_schema()
+            if lock is not None:
+                _write_holder(target)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Release the lock. Nothing is buffered, so there is nothing to flush."""
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                _holder_path(self.path).unlink()
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def readonly(self) -> bool:
+        return self._storage.readonly
+
+    def readonly_reason(self) -> str | None:
+        """A sentence for the operator when the store is read-only, else ``None``."""
+        if not self.readonly:
+            return None
+        if self.lock_holder is not None:
+            return _("Read-only: {holder} has this store open for writing.").format(
+                holder=self.lock_holder.describe()
+            )
+        return _("Read-only: another patti has this store open for writing.")
+
+    # -- meta --------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        rows = self._raw(META_TABLE)
+        return dict(next(iter(rows.values())))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.meta.get("schema_version", 0))
+
+    def _check_schema(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise NewerSchemaError(
+                _(
+                    "{path} was written by a newer patti (schema {found}, this one knows "
+                    "{known}): update patti to open it."
+                ).format(path=self.path, found=version, known=SCHEMA_VERSION)
+            )
+
+    def _set_meta(self, **changes: Any) -> None:
+        meta = {**self.meta, **changes}
+        self._tables[META_TABLE].put(1, meta)
+
+    def _next_id(self, table: str) -> int:
+        """Ids are never reused, so a deleted record's id cannot be confused with a new one."""
+        high = dict(self.meta.get("last_ids", {}))
+        current = max([int(high.get(table, 0)), *map(int, self._raw(table).keys())], default=0)
+        high[table] = current + 1
+        self._set_meta(last_ids=high)
+        return current + 1
+
+    # -- transactions --------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Commit every change inside the block as one durable write, or none of them."""
+        try:
+            with self._storage.transaction():
+                yield self
+        finally:
+            for table in self._tables.values():
+                table.clear_cache()
+
+    # -- raw access (this module and services' fast paths) ---------------------
+
+    def _raw(self, table: str) -> dict[str, dict[str, Any]]:
+        return self._storage.read().get(table, {})
+
+    def _repo(self, record: Record) -> Repository[Any]:
+        if isinstance(record, Partner):
+            return self.partners
+        if isinstance(record, Pact):
+            return self.pacts
+        if isinstance(record, Activity):
+            return self.activities
+        raise TypeError(type(record).__name__)
+
+    # -- writes --------------------------------------------------------------
+
+    def add(self, record: R) -> R:
+        """Save a new record and return it with its id and revision 1."""
+        repo = self._repo(record)
+        if record.id is not None:
+            raise IntegrityError(_("A new record cannot already have an id."))
+        with self.transaction():
+            self._check_references(record)
+            record_id = self._next_id(repo.table_name)
+            now = _now()
+            saved = _revalidate(record, id=record_id, revision=1, created_at=now, updated_at=now)
+            self._check_unique(saved)
+            repo._table.put(record_id, _document(saved))
+        return saved  # type: ignore[return-value]
+
+    def update(self, record: R) -> R:
+        """Save changes to a record read at ``record.revision``; refuse a lost update."""
+        repo = self._repo(record)
+        if record.id is None:
+            raise IntegrityError(_("Only a saved record can be updated."))
+        current = repo.get(record.id)
+        if current.revision != record.revision:
+            raise ConflictError(
+                _(
+                    "{entity} {id} was changed elsewhere since you opened it "
+                    "(revision {theirs}, yours {mine}): reload it and apply your change again."
+                ).format(
+                    entity=repo._entity_label().capitalize(),
+                    id=record.id,
+                    theirs=current.revision,
+                    mine=record.revision,
+                )
+            )
+        with self.transaction():
+            self._check_references(record)
+            saved = _revalidate(
+                record,
+                revision=current.revision + 1,
+                created_at=current.created_at,
+                updated_at=_now(),
+            )
+            self._check_unique(saved)
+            repo._table.put(record.id, _document(saved))
+        return saved  # type: ignore[return-value]
+
+    def delete_partner(self, partner_id: int, *, detach: bool = False) -> None:
+        """Delete a partner; refuse while pacts, activities or schools use it, unless ``detach``.
+
+        Detaching removes the partner from memberships, activity participants
+        and hosts, and clears the parent link of its schools, in the same
+        transaction.
+        """
+        partner = self.partners.get(partner_id)
+        users = self.partner_usage(partner_id)
+        if any(users.values()) and not detach:
+            raise IntegrityError(_describe_usage(partner, users))
+        with self.transaction():
+            for pact in users["pacts"]:
+                pact.members = [m for m in pact.members if m.partner_id != partner_id]
+                self._put_silently(pact)
+            for activity in users["activities"]:
+                activity.partner_ids = [p for p in activity.partner_ids if p != partner_id]
+                if activity.place_partner_id == partner_id:
+                    activity.place_partner_id = None
+                    activity.place = activity.place or partner.name
+                self._put_silently(activity)
+            for child in users["partners"]:
+                child.parent_id = None
+                self._put_silently(child)
+            self.partners._table.delete(partner_id)
+
+    def delete_pact(self, pact_id: int, *, cascade: bool = False) -> list[int]:
+        """Delete a pact; its activities go with it only when ``cascade`` is set.
+
+        A pact that continues this one keeps existing and loses its
+        predecessor link. Returns the ids of the activities deleted.
+        """
+        pact = self.pacts.get(pact_id)
+        activity_ids = [i for i, doc in self.activities.raw_items() if doc["pact_id"] == pact_id]
+        if activity_ids and not cascade:
+            raise IntegrityError(
+                _(
+                    "Pact {code} still has {n} activities: delete them first, "
+                    "or delete the pact together with its activities."
+                ).format(code=pact.code, n=len(activity_ids))
+            )
+        with self.transaction():
+            for activity_id in activity_ids:
+                self.activities._table.delete(activity_id)
+            for other_id, doc in list(self.pacts.raw_items()):
+                if doc.get("predecessor_id") == pact_id:
+                    successor = self.pacts._to_model(other_id, doc)
+                    successor.predecessor_id = None
+                    self._put_silently(successor)
+            self.pacts._table.delete(pact_id)
+        return activity_ids
+
+    def delete_activity(self, activity_id: int) -> None:
+        self.activities.get(activity_id)
+        with self.transaction():
+            self.activities._table.delete(activity_id)
+
+    def partner_usage(self, partner_id: int) -> dict[str, list[Any]]:
+        """Pacts, activities and child partners that refer to ``partner_id``."""
+        pacts = [
+            self.pacts._to_model(i, d)
+            for i, d in self.pacts.raw_items()
+            if any(m["partner_id"] == partner_id for m in d.get("members", ()))
+        ]
+        activities = [
+            self.activities._to_model(i, d)
+            for i, d in self.activities.raw_items()
+            if partner_id in d.get("partner_ids", ()) or d.get("place_partner_id") == partner_id
+        ]
+        children = [
+            self.partners._to_model(i, d)
+            for i, d in self.partners.raw_items()
+            if d.get("parent_id") == partner_id
+        ]
+        return {"pacts": pacts, "activities": activities, "partners": children}
+
+    def _put_silently(self, record: Record) -> None:
+        """Rewrite a record touched by a cascade, bumping its revision."""
+        assert record.id is not None
+        repo = self._repo(record)
+        saved = _revalidate(record, revision=record.revision + 1, updated_at=_now())
+        repo._table.put(record.id, _document(saved))
+
+    # -- integrity -----------------------------------------------------------
+
+    def _check_references(self, record: Record) -> None:
+        missing: list[str] = []
+
+        def need_partner(pid: int | None, what: str) -> None:
+            if pid is not None and not self.partners.exists(pid):
+                missing.append(_("{what}: no partner with id {id}").format(what=what, id=pid))
+
+        if isinstance(record, Partner):
+            need_partner(record.parent_id, _("parent"))
+            if record.parent_id is not None and record.id is not None:
+                self._check_no_parent_cycle(record)
+        elif isinstance(record, Pact):
+            for member in record.members:
+                need_partner(member.partner_id, _("member"))
+            if record.predecessor_id is not None:
+                if not self.pacts.exists(record.predecessor_id):
+                    missing.append(
+                        _("predecessor: no pact with id {id}").format(id=record.predecessor_id)
+                    )
+                elif record.id is not None:
+                    self._check_no_predecessor_cycle(record)
+        elif isinstance(record, Activity):
+            if not self.pacts.exists(record.pact_id):
+                missing.append(_("pact: no pact with id {id}").format(id=record.pact_id))
+            need_partner(record.place_partner_id, _("place"))
+            for pid in record.partner_ids:
+                need_partner(pid, _("participant"))
+        if missing:
+            raise IntegrityError("; ".join(missing))
+
+    def _check_no_parent_cycle(self, partner: Partner) -> None:
+        seen = {partner.id}
+        current = partner.parent_id
+        while current is not None:
+            if current in seen:
+                raise IntegrityError(_("These parent links would form a loop."))
+            seen.add(current)
+            current = self._raw("partners").get(str(current), {}).get("parent_id")
+
+    def _check_no_predecessor_cycle(self, pact: Pact) -> None:
+        seen = {pact.id}
+        current = pact.predecessor_id
+        while current is not None:
+            if current in seen:
+                raise IntegrityError(_("These predecessor links would form a loop."))
+            seen.add(current)
+            current = self._raw("pacts").get(str(current), {}).get("predecessor_id")
+
+    def _check_unique(self, record: Record) -> None:
+        if isinstance(record, Pact):
+            for other_id, doc in self.pacts.raw_items():
+                if other_id != record.id and doc.get("code") == record.code:
+                    raise IntegrityError(
+                        _("Another pact already has the code {code}.").format(code=record.code)
+                    )
+
+    def check(self) -> list[str]:
+        """Every integrity problem in the file, as operator-readable lines."""
+        problems: list[str] = []
+        if self.schema_version != SCHEMA_VERSION:
+            problems.append(
+                _("schema version {found}, expected {known}").format(
+                    found=self.schema_version, known=SCHEMA_VERSION
+                )
+            )
+        for repo in (self.partners, self.pacts, self.activities):
+            for record_id, doc in repo.raw_items():
+                label = f"{repo.table_name}/{record_id}"
+                try:
+                    record = repo._to_model(record_id, doc)
+                except pydantic.ValidationError as exc:
+                    problems.append(f"{label}: {describe_validation_error(exc)}")
+                    continue
+                try:
+                    self._check_references(record)
+                    self._check_unique(record)
+                except (IntegrityError, NotFoundError) as exc:
+                    problems.append(f"{label}: {exc}")
+        return problems
+
+
+class _PattiDB(TinyDB):
+    table_class = PattiTable
+
+
+def _revalidate(record: Record, **changes: Any) -> Record:
+    """A fully validated copy of ``record`` with ``changes`` applied."""
+    data = record.model_dump()
+    data.update(changes)
+    return type(record).model_validate(data)
+
+
+def _document(record: Record) -> dict[str, Any]:
+    """The JSON document stored for a record (its id is the TinyDB key)."""
+    return record.model_dump(mode="json", exclude={"id"})
+
+
+def _describe_usage(partner: Partner, users: dict[str, list[Any]]) -> str:
+    parts = []
+    if users["pacts"]:
+        parts.append(
+            _("pacts {names}").format(names=", ".join(p.code for p in users["pacts"][:5]))
+            + ("…" if len(users["pacts"]) > 5 else "")
+        )
+    if users["activities"]:
+        parts.append(_("{n} activities").format(n=len(users["activities"])))
+    if users["partners"]:
+        parts.append(
+            _("schools {names}").format(names=", ".join(p.name for p in users["partners"][:5]))
+        )
+    return _(
+        "{name} is still used by {uses}: remove it there first, or detach it and delete."
+    ).format(name=partner.name, uses="; ".join(parts))
+
+
+def _initial_data() -> dict[str, dict[str, dict[str, Any]]]:
+    meta = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "created_at": _now().isoformat(),
+        "created_by": __version__,
+        "last_ids": {},
+    }
+    return {META_TABLE: {"1": meta}, **{t: {} for t in ENTITY_TABLES}}
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _holder_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock.json")
+
+
+def _write_holder(path: Path) -> None:
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "?"
+    info = {"pid": os.getpid(), "user": user, "host": socket.gethostname(), "since": _now().isoformat()}
+    with contextlib.suppress(StoreError):
+        atomic_write_bytes(_holder_path(path), orjson.dumps(info))
+
+
+def _read_holder(path: Path) -> LockHolder | None:
+    try:
+        info = orjson.loads(_holder_path(path).read_bytes())
+        return LockHolder(
+            pid=int(info["pid"]), user=str(info["user"]), host=str(info["host"]), since=str(info["since"])
+        )
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
