@@ -17,6 +17,7 @@ from typing import Annotated, Any, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from .dates import lenient_date, lenient_datetime
 from .i18n import N_, _
 from .text import clean_text
 
@@ -74,6 +76,8 @@ Block = Annotated[str, AfterValidator(_block), Field(max_length=20_000)]
 Slug = Annotated[str, AfterValidator(_slug), Field(min_length=1, max_length=80)]
 SlugList = Annotated[list[Slug], AfterValidator(_unique)]
 LineList = Annotated[list[Name], AfterValidator(_unique)]
+Day = Annotated[date, BeforeValidator(lenient_date)]
+Moment = Annotated[datetime, BeforeValidator(lenient_datetime)]
 
 
 class LabelledEnum(StrEnum):
@@ -200,8 +204,8 @@ class Consent(Model):
     """One purpose a contact person agreed to, and when (and if) they withdrew."""
 
     purpose: Name
-    given_on: date
-    withdrawn_on: date | None = None
+    given_on: Day
+    withdrawn_on: Day | None = None
 
     @model_validator(mode="after")
     def _withdrawn_after_given(self) -> Self:
@@ -223,7 +227,7 @@ class ContactPerson(Model):
     phone: Annotated[str, AfterValidator(_line), Field(max_length=40)] = ""
     legal_basis: LegalBasis = LegalBasis.LEGITIMATE_INTEREST
     consents: list[Consent] = Field(default_factory=list)
-    retention_until: date | None = None
+    retention_until: Day | None = None
     notes: Block = ""
 
     @field_validator("phone")
@@ -263,8 +267,8 @@ class Membership(Model):
 
     partner_id: int = Field(ge=1)
     role: Slug = "partner"
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
     notes: Line = ""
 
     @model_validator(mode="after")
@@ -292,8 +296,8 @@ class Pact(Record):
     type: Slug = Field(description="The name of a pact type registered by a plugin.")
     status: PactStatus = PactStatus.DRAFT
     year: int = Field(ge=1990, le=2200, description="The year the pact was activated.")
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
     zones: SlugList = Field(default_factory=list)
     themes: SlugList = Field(default_factory=list)
     objectives: LineList = Field(default_factory=list)
@@ -332,8 +336,8 @@ class Activity(Record):
     pact_id: int = Field(ge=1)
     title: Name
     kind: Slug = "meeting"
-    starts_at: datetime
-    ends_at: datetime | None = None
+    starts_at: Moment
+    ends_at: Moment | None = None
     place_partner_id: int | None = Field(default=None, ge=1)
     place: Line = ""
     partner_ids: list[int] = Field(default_factory=list)

@@ -249,6 +249,10 @@ class Store:
                 ).format(path=self.path, found=version, known=SCHEMA_VERSION)
             )
 
+    def update_meta(self, **changes: Any) -> None:
+        """Merge JSON-serialisable ``changes`` into the meta record (one durable write)."""
+        self._set_meta(**changes)
+
     def _set_meta(self, **changes: Any) -> None:
         meta = {**self.meta, **changes}
         self._tables[META_TABLE].put(1, meta)
