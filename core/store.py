@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
 from . import __version__
+from .dates import format_datetime
 from .errors import (
     ConflictError,
     IntegrityError,
@@ -75,8 +76,12 @@ class LockHolder:
     since: str
 
     def describe(self) -> str:
+        try:
+            since = format_datetime(datetime.fromisoformat(self.since).astimezone())
+        except ValueError:
+            since = self.since
         return _("{user} on {host} (process {pid}) since {since}").format(
-            user=self.user, host=self.host, pid=self.pid, since=self.since
+            user=self.user, host=self.host, pid=self.pid, since=since
         )
 
 

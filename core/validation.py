@@ -80,3 +80,12 @@ def validate_model(model: type[M], data: Any) -> M:
         raise ValidationError(
             describe_validation_error(exc), field=".".join(map(str, first)) or None
         ) from exc
+
+
+def validate_value(kind: Any, value: Any, field: str) -> Any:
+    """Validate one value (e.g. a date typed before its record exists) as ``kind``."""
+    try:
+        return pydantic.TypeAdapter(kind).validate_python(value)
+    except pydantic.ValidationError as exc:
+        message = "; ".join(_describe_one(e) for e in exc.errors()[:1])
+        raise ValidationError(f"{field}{message}" if message.startswith(":") else f"{field}: {message}", field=field) from exc

@@ -1,0 +1,388 @@
+"""The operations the front ends call: one place for the rules.
+
+The TUI and the CLI call :class:`Registry` with plain values and get
+pydantic models back; neither touches the store's tables. Validation errors
+come out as :class:`patti.core.errors.ValidationError` with a sentence an
+operator can act on, and a refused operation never writes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from .errors import NotFoundError, TransitionError, ValidationError
+from .i18n import _
+from .model import (
+    Activity,
+    ActivityStatus,
+    Day,
+    Pact,
+    PactStatus,
+    Partner,
+    PartnerKind,
+    Record,
+)
+from .search import document_text, fold, matches
+from .store import Store
+from .validation import validate_model, validate_value
+
+R = TypeVar("R", bound=Record)
+
+#: Allowed status changes. Cancelled is final: a cancelled pact is read-only.
+TRANSITIONS: dict[PactStatus, frozenset[PactStatus]] = {
+    PactStatus.DRAFT: frozenset({PactStatus.PROPOSED, PactStatus.ACTIVE, PactStatus.CANCELLED}),
+    PactStatus.PROPOSED: frozenset({PactStatus.DRAFT, PactStatus.ACTIVE, PactStatus.CANCELLED}),
+    PactStatus.ACTIVE: frozenset({PactStatus.CONCLUDED, PactStatus.CANCELLED}),
+    PactStatus.CONCLUDED: frozenset({PactStatus.ACTIVE}),
+    PactStatus.CANCELLED: frozenset(),
+}
+
+PARTNER_TEXT_FIELDS = ("name", "notes", "tags", "zones", "themes")
+PACT_TEXT_FIELDS = ("code", "title", "notes", "objectives", "target_groups", "zones", "themes")
+ACTIVITY_TEXT_FIELDS = ("title", "place", "audience", "notes", "kind")
+
+_CODE = re.compile(r"^PdC-(\d{4})-(\d+)$")
+
+
+@dataclass(frozen=True)
+class PartnerQuery:
+    """Filters for the partner directory; ``None`` means any."""
+
+    kind: PartnerKind | None = None
+    zone: str | None = None
+    theme: str | None = None
+    tag: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class PactQuery:
+    """Filters for the pact list; ``year`` is the year the pact was activated."""
+
+    year: int | None = None
+    status: PactStatus | None = None
+    type: str | None = None
+    zone: str | None = None
+    theme: str | None = None
+    partner_id: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivityQuery:
+    """Filters for the agenda; dates are inclusive."""
+
+    year: int | None = None
+    status: ActivityStatus | None = None
+    pact_id: int | None = None
+    partner_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str | None = None
+
+
+class Registry:
+    """Services over one open :class:`Store`."""
+
+    def __init__(self, store: Store, *, today: Callable[[], date] = date.today) -> None:
+        self.store = store
+        self._today = today
+
+    # -- partners ---------------------------------------------------------------
+
+    def partner(self, partner_id: int) -> Partner:
+        return self.store.partners.get(partner_id)
+
+    def create_partner(self, **fields: Any) -> Partner:
+        """Register a partner from plain values (validated, cleaned)."""
+        partner = validate_model(Partner, _without_record_fields(fields))
+        return self.store.add(partner)
+
+    def update_partner(self, partner_id: int, revision: int | None = None, **changes: Any) -> Partner:
+        """Apply ``changes`` to a partner read at ``revision`` (``None``: the current one)."""
+        current = self.store.partners.get(partner_id)
+        return self.store.update(_changed(current, revision, changes))
+
+    def delete_partner(self, partner_id: int, *, detach: bool = False) -> None:
+        """Delete a partner; refused with the reasons while in use, unless ``detach``."""
+        self.store.delete_partner(partner_id, detach=detach)
+
+    def list_partners(self, query: PartnerQuery | None = None) -> list[Partner]:
+        """Partners matching ``query``, by name."""
+        q = query or PartnerQuery()
+        kind = q.kind.value if q.kind else None
+        hits = []
+        for partner_id, doc in self.store.partners.raw_items():
+            if kind and doc.get("kind") != kind:
+                continue
+            if q.zone and q.zone not in doc.get("zones", ()):
+                continue
+            if q.theme and q.theme not in doc.get("themes", ()):
+                continue
+            if q.tag and q.tag not in doc.get("tags", ()):
+                continue
+            if q.text and not matches(document_text(doc, PARTNER_TEXT_FIELDS), q.text):
+                continue
+            hits.append((partner_id, doc))
+        partners = [self.store.partners._to_model(i, d) for i, d in hits]
+        return sorted(partners, key=lambda p: (fold(p.name), p.id or 0))
+
+    # -- pacts ------------------------------------------------------------------
+
+    def pact(self, ref: int | str) -> Pact:
+        """A pact by id or by code (``PdC-2021-03``)."""
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            return self.store.pacts.get(int(ref))
+        for pact_id, doc in self.store.pacts.raw_items():
+            if doc.get("code", "").casefold() == ref.strip().casefold():
+                return self.store.pacts._to_model(pact_id, doc)
+        raise NotFoundError(_("No pact with code {code}.").format(code=ref))
+
+    def next_pact_code(self, year: int) -> str:
+        """The next free ``PdC-YEAR-NN`` code."""
+        used = [
+            int(m.group(2))
+            for _id, doc in self.store.pacts.raw_items()
+            if (m := _CODE.match(doc.get("code", ""))) and int(m.group(1)) == year
+        ]
+        return f"PdC-{year}-{max(used, default=0) + 1:02d}"
+
+    def create_pact(self, **fields: Any) -> Pact:
+        """Create a pact; a missing year comes from the start date (or today), a missing code
+        is the next ``PdC-YEAR-NN``. New pacts obey the same status rules as transitions."""
+        data = _without_record_fields(fields)
+        if data.get("year") in (None, ""):
+            start = data.get("start")
+            start_date = validate_value(Day, start, "start") if start else None
+            data["year"] = (start_date or self._today()).year
+        if not data.get("code"):
+            data["code"] = self.next_pact_code(validate_value(int, data["year"], "year"))
+        pact = validate_model(Pact, data)
+        self._check_status_rules(pact, pact.status)
+        return self.store.add(pact)
+
+    def update_pact(self, pact_id: int, revision: int | None = None, **changes: Any) -> Pact:
+        """Change a pact's fields. Status changes go through :meth:`set_pact_status`."""
+        current = self.store.pacts.get(pact_id)
+        self._refuse_if_cancelled(current)
+        if "status" in changes and changes["status"] != current.status:
+            raise TransitionError(
+                _("Change the status with the status command, which checks its rules.")
+            )
+        updated = _changed(current, revision, changes)
+        self._check_status_rules(updated, updated.status)
+        return self.store.update(updated)
+
+    def set_pact_status(
+        self, pact_id: int, status: PactStatus | str, revision: int | None = None
+    ) -> Pact:
+        """Move a pact to ``status`` if the rules allow it; say which rule refused otherwise."""
+        target = _status(status)
+        current = self.store.pacts.get(pact_id)
+        if target == current.status:
+            return current
+        if target not in TRANSITIONS[current.status]:
+            allowed = ", ".join(s.label for s in sorted(TRANSITIONS[current.status]))
+            raise TransitionError(
+                _("A pact cannot go from {old} to {new}. From {old} it can go to: {allowed}.").format(
+                    old=current.status.label, new=target.label, allowed=allowed or _("nothing")
+                )
+            )
+        updated = _changed(current, revision, {"status": target})
+        self._check_status_rules(updated, target)
+        return self.store.update(updated)
+
+    def continue_pact(self, pact_id: int, *, year: int | None = None) -> Pact:
+        """Start next year's edition: a draft linked to its predecessor, members copied.
+
+        Dates are left empty and indicators keep their targets but lose last
+        year's results: the operator fills them in for the new edition.
+        """
+        old = self.store.pacts.get(pact_id)
+        new_year = year if year is not None else old.year + 1
+        data = old.model_dump(
+            include={"title", "type", "zones", "themes", "objectives", "target_groups", "details"}
+        )
+        data.update(
+            year=new_year,
+            code=self.next_pact_code(new_year),
+            status=PactStatus.DRAFT,
+            predecessor_id=old.id,
+            members=[{"partner_id": m.partner_id, "role": m.role} for m in old.members],
+            indicators=[{**i.model_dump(), "actual": None} for i in old.indicators],
+        )
+        return self.store.add(validate_model(Pact, data))
+
+    def delete_pact(self, pact_id: int, *, cascade: bool = False) -> list[int]:
+        """Delete a pact (and, with ``cascade``, its activities); returns deleted activity ids."""
+        return self.store.delete_pact(pact_id, cascade=cascade)
+
+    def list_pacts(self, query: PactQuery | None = None) -> list[Pact]:
+        """Pacts matching ``query``, by year and code."""
+        q = query or PactQuery()
+        status = q.status.value if q.status else None
+        hits = []
+        for pact_id, doc in self.store.pacts.raw_items():
+            if q.year is not None and doc.get("year") != q.year:
+                continue
+            if status and doc.get("status") != status:
+                continue
+            if q.type and doc.get("type") != q.type:
+                continue
+            if q.zone and q.zone not in doc.get("zones", ()):
+                continue
+            if q.theme and q.theme not in doc.get("themes", ()):
+                continue
+            if q.partner_id is not None and not any(
+                m.get("partner_id") == q.partner_id for m in doc.get("members", ())
+            ):
+                continue
+            if q.text and not matches(document_text(doc, PACT_TEXT_FIELDS), q.text):
+                continue
+            hits.append((pact_id, doc))
+        pacts = [self.store.pacts._to_model(i, d) for i, d in hits]
+        return sorted(pacts, key=lambda p: (p.year, p.code))
+
+    def successors(self, pact_id: int) -> list[Pact]:
+        """Pacts that continue ``pact_id`` (the "TO BE CONTINUED" chain)."""
+        return [
+            self.store.pacts._to_model(i, d)
+            for i, d in self.store.pacts.raw_items()
+            if d.get("predecessor_id") == pact_id
+        ]
+
+    def _refuse_if_cancelled(self, pact: Pact) -> None:
+        if pact.status is PactStatus.CANCELLED:
+            raise TransitionError(
+                _("Pact {code} is cancelled and can no longer be changed.").format(code=pact.code)
+            )
+
+    def _check_status_rules(self, pact: Pact, status: PactStatus) -> None:
+        if status in (PactStatus.ACTIVE, PactStatus.CONCLUDED) and not pact.members:
+            raise TransitionError(
+                _("An active pact needs at least one member: add a partner first.")
+            )
+        if status is PactStatus.CONCLUDED:
+            if pact.start is None:
+                raise TransitionError(_("Set the pact's start date before concluding it."))
+            if pact.start > self._today():
+                raise TransitionError(
+                    _("A pact cannot conclude before it starts (it starts on {start}).").format(
+                        start=pact.start.isoformat()
+                    )
+                )
+
+    # -- activities -------------------------------------------------------------
+
+    def activity(self, activity_id: int) -> Activity:
+        return self.store.activities.get(activity_id)
+
+    def create_activity(self, **fields: Any) -> Activity:
+        activity = validate_model(Activity, _without_record_fields(fields))
+        self._refuse_if_cancelled(self.store.pacts.get(activity.pact_id))
+        return self.store.add(activity)
+
+    def create_activities(self, activities: Iterable[dict[str, Any]]) -> list[Activity]:
+        """Add many activities in one durable write, or none if any is invalid."""
+        models = [validate_model(Activity, _without_record_fields(a)) for a in activities]
+        for pact_id in {a.pact_id for a in models}:
+            self._refuse_if_cancelled(self.store.pacts.get(pact_id))
+        with self.store.transaction():
+            return [self.store.add(a) for a in models]
+
+    def update_activity(
+        self, activity_id: int, revision: int | None = None, **changes: Any
+    ) -> Activity:
+        current = self.store.activities.get(activity_id)
+        self._refuse_if_cancelled(self.store.pacts.get(current.pact_id))
+        return self.store.update(_changed(current, revision, changes))
+
+    def record_activity(
+        self,
+        activity_id: int,
+        *,
+        status: ActivityStatus | str = ActivityStatus.DONE,
+        attendance: int | None = None,
+        revision: int | None = None,
+    ) -> Activity:
+        """Record what happened: done with attendance, or cancelled."""
+        target = ActivityStatus(status) if isinstance(status, str) else status
+        if target is not ActivityStatus.DONE and attendance is not None:
+            raise ValidationError(
+                _("Attendance is recorded only for an activity that took place."),
+                field="attendance",
+            )
+        return self.update_activity(
+            activity_id, revision, status=target, attendance=attendance
+        )
+
+    def delete_activity(self, activity_id: int) -> None:
+        current = self.store.activities.get(activity_id)
+        self._refuse_if_cancelled(self.store.pacts.get(current.pact_id))
+        self.store.delete_activity(activity_id)
+
+    def list_activities(self, query: ActivityQuery | None = None) -> list[Activity]:
+        """Activities matching ``query``, by date."""
+        q = query or ActivityQuery()
+        status = q.status.value if q.status else None
+        low = q.date_from.isoformat() if q.date_from else None
+        high = q.date_to.isoformat() if q.date_to else None
+        year = str(q.year) if q.year is not None else None
+        hits = []
+        for activity_id, doc in self.store.activities.raw_items():
+            day = str(doc.get("starts_at", ""))[:10]  # ISO text: compares as dates
+            if year and day[:4] != year:
+                continue
+            if low and day < low:
+                continue
+            if high and day > high:
+                continue
+            if status and doc.get("status") != status:
+                continue
+            if q.pact_id is not None and doc.get("pact_id") != q.pact_id:
+                continue
+            if q.partner_id is not None and not (
+                q.partner_id in doc.get("partner_ids", ())
+                or doc.get("place_partner_id") == q.partner_id
+            ):
+                continue
+            if q.text and not matches(document_text(doc, ACTIVITY_TEXT_FIELDS), q.text):
+                continue
+            hits.append((activity_id, doc))
+        activities = [self.store.activities._to_model(i, d) for i, d in hits]
+        return sorted(activities, key=lambda a: (a.starts_at, a.id or 0))
+
+
+def _status(value: PactStatus | str) -> PactStatus:
+    if isinstance(value, PactStatus):
+        return value
+    try:
+        return PactStatus(value)
+    except ValueError:
+        raise ValidationError(
+            _("Unknown status {value!r}: use one of {choices}.").format(
+                value=value, choices=", ".join(s.value for s in PactStatus)
+            ),
+            field="status",
+        ) from None
+
+
+_RECORD_FIELDS = ("id", "revision", "created_at", "updated_at")
+
+
+def _without_record_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Callers cannot choose ids, revisions or timestamps: the store assigns them."""
+    return {k: v for k, v in fields.items() if k not in _RECORD_FIELDS}
+
+
+def _changed(current: R, revision: int | None, changes: dict[str, Any]) -> R:
+    """``current`` with ``changes`` applied and validated, carrying the caller's revision."""
+    data = current.model_dump()
+    data.update(_without_record_fields(changes))
+    data["revision"] = current.revision if revision is None else revision
+    data["updated_at"] = datetime.now().astimezone()
+    return validate_model(type(current), data)

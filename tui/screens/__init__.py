@@ -1,0 +1,5 @@
+"""Screens of the operator UI."""
+
+from .pacts import PactsScreen
+
+__all__ = ["PactsScreen"]
