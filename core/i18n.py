@@ -33,7 +33,9 @@ def resolve_language(explicit: str | None = None) -> str:
         if code in LANGUAGES:
             return code
         if candidate is explicit:
-            raise ValueError(f"unsupported language {candidate!r}: use one of {', '.join(LANGUAGES)}")
+            raise ValueError(
+                f"unsupported language {candidate!r}: use one of {', '.join(LANGUAGES)}"
+            )
     return DEFAULT_LANGUAGE
 
 

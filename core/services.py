@@ -102,7 +102,9 @@ class Registry:
         partner = validate_model(Partner, _without_record_fields(fields))
         return self.store.add(partner)
 
-    def update_partner(self, partner_id: int, revision: int | None = None, **changes: Any) -> Partner:
+    def update_partner(
+        self, partner_id: int, revision: int | None = None, **changes: Any
+    ) -> Partner:
         """Apply ``changes`` to a partner read at ``revision`` (``None``: the current one)."""
         current = self.store.partners.get(partner_id)
         return self.store.update(_changed(current, revision, changes))
@@ -188,7 +190,9 @@ class Registry:
         if target not in TRANSITIONS[current.status]:
             allowed = ", ".join(s.label for s in sorted(TRANSITIONS[current.status]))
             raise TransitionError(
-                _("A pact cannot go from {old} to {new}. From {old} it can go to: {allowed}.").format(
+                _(
+                    "A pact cannot go from {old} to {new}. From {old} it can go to: {allowed}."
+                ).format(
                     old=current.status.label, new=target.label, allowed=allowed or _("nothing")
                 )
             )
@@ -316,9 +320,7 @@ class Registry:
                 _("Attendance is recorded only for an activity that took place."),
                 field="attendance",
             )
-        return self.update_activity(
-            activity_id, revision, status=target, attendance=attendance
-        )
+        return self.update_activity(activity_id, revision, status=target, attendance=attendance)
 
     def delete_activity(self, activity_id: int) -> None:
         current = self.store.activities.get(activity_id)

@@ -24,9 +24,9 @@ import errno
 import gc
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from tinydb import Storage
@@ -224,9 +224,7 @@ class DurableStorage(Storage):
 
     def _check_writable(self) -> None:
         if self.readonly:
-            raise ReadOnlyError(
-                _("This store is open read-only: the change was not saved.")
-            )
+            raise ReadOnlyError(_("This store is open read-only: the change was not saved."))
 
     def _apply(self, data: Tables) -> None:
         self._check_writable()
@@ -274,10 +272,14 @@ class PattiTable(Table):
     ``put``/``delete`` paths for single records.
     """
 
-    def _update_table(self, updater: Callable[[dict[int, MutableMapping[str, Any]]], None]) -> None:
-        storage = self._storage
+    @property
+    def _durable(self) -> DurableStorage:
+        return cast(DurableStorage, self._storage)
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping[Any, Any]]], None]) -> None:
+        storage = self._durable
         raw = storage.read().get(self.name, {})
-        table: dict[int, MutableMapping[str, Any]] = {
+        table: dict[int, Mapping[Any, Any]] = {
             self.document_id_class(k): dict(v) for k, v in raw.items()
         }
         updater(table)
@@ -286,9 +288,10 @@ class PattiTable(Table):
         self.clear_cache()
 
     def put(self, doc_id: int, document: dict[str, Any]) -> None:
-        self._storage.put_document(self.name, doc_id, document)
+        """Insert or replace one document without rebuilding the table."""
+        self._durable.put_document(self.name, doc_id, document)
         self.clear_cache()
 
     def delete(self, doc_id: int) -> None:
-        self._storage.delete_document(self.name, doc_id)
+        self._durable.delete_document(self.name, doc_id)
         self.clear_cache()

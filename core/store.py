@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import orjson
 import pydantic
@@ -158,7 +158,7 @@ class Store:
         self._lock = lock
         self.lock_holder = holder
         self._tables: dict[str, PattiTable] = {
-            name: db.table(name) for name in (*ENTITY_TABLES, META_TABLE)
+            name: cast(PattiTable, db.table(name)) for name in (*ENTITY_TABLES, META_TABLE)
         }
         self.partners: Repository[Partner] = Repository(self, Partner, "partners")
         self.pacts: Repository[Pact] = Repository(self, Pact, "pacts")
@@ -566,7 +566,12 @@ def _write_holder(path: Path) -> None:
         user = getpass.getuser()
     except Exception:
         user = "?"
-    info = {"pid": os.getpid(), "user": user, "host": socket.gethostname(), "since": _now().isoformat()}
+    info = {
+        "pid": os.getpid(),
+        "user": user,
+        "host": socket.gethostname(),
+        "since": _now().isoformat(),
+    }
     with contextlib.suppress(StoreError):
         atomic_write_bytes(_holder_path(path), orjson.dumps(info))
 
@@ -575,7 +580,10 @@ def _read_holder(path: Path) -> LockHolder | None:
     try:
         info = orjson.loads(_holder_path(path).read_bytes())
         return LockHolder(
-            pid=int(info["pid"]), user=str(info["user"]), host=str(info["host"]), since=str(info["since"])
+            pid=int(info["pid"]),
+            user=str(info["user"]),
+            host=str(info["host"]),
+            since=str(info["since"]),
         )
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None

@@ -88,4 +88,6 @@ def validate_value(kind: Any, value: Any, field: str) -> Any:
         return pydantic.TypeAdapter(kind).validate_python(value)
     except pydantic.ValidationError as exc:
         message = "; ".join(_describe_one(e) for e in exc.errors()[:1])
-        raise ValidationError(f"{field}{message}" if message.startswith(":") else f"{field}: {message}", field=field) from exc
+        raise ValidationError(
+            f"{field}{message}" if message.startswith(":") else f"{field}: {message}", field=field
+        ) from exc

@@ -96,7 +96,7 @@ class PattiGroup(click.Group):
 
 
 def session() -> Session:
-    return click.get_current_context().ensure_object(Session)  # type: ignore[type-abstract]
+    return click.get_current_context().ensure_object(Session)
 
 
 # -- output -------------------------------------------------------------------

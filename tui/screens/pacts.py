@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 
@@ -79,7 +80,7 @@ class PactsScreen(Screen[None]):
     def _show_row(self, row: int) -> None:
         table = self.query_one("#pact-table", DataTable)
         if 0 <= row < table.row_count:
-            key = table.coordinate_to_cell_key((row, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
             self.show(self._pacts.get(key or ""))
 
     @on(DataTable.RowHighlighted, "#pact-table")
