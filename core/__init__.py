@@ -6,3 +6,8 @@ try:
     __version__ = version("patti")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
+
+from .hookspecs import hookimpl
+from .pact_types import PactType, Plan, ReportSection, Role
+
+__all__ = ["PactType", "Plan", "ReportSection", "Role", "__version__", "hookimpl"]

@@ -40,6 +40,7 @@ from .model import (
     PartnerKind,
     Record,
 )
+from .reference import BASE_THEMES
 from .store import Store
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "INSTITUTES",
     "ORATORIES",
     "OTHER_PARTNERS",
+    "PACTS",
     "PROMOTER",
     "SCHOOL_CLOSURES",
     "SEED",
@@ -80,7 +82,6 @@ __all__ = [
     "Speaker",
     "SpeakerCategory",
     "TestimonyVisit",
-    "Theme",
     "YouthEdition",
     "YouthTalk",
     "Zone",
@@ -116,14 +117,6 @@ class Zone:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
-    """A theme of the taxonomy pacts and partners are tagged with."""
-
-    slug: str
-    name: str
-
-
 ZONES: tuple[Zone, ...] = (
     Zone("centro-storico", "Centro storico"),
     Zone("ombriano", "Ombriano"),
@@ -137,17 +130,8 @@ ZONES: tuple[Zone, ...] = (
     Zone("santo-stefano", "Santo Stefano in Vairano"),
 )
 
-THEMES: tuple[Theme, ...] = (
-    Theme("prevention", "Prevenzione"),
-    Theme("loneliness", "Contrasto alla solitudine"),
-    Theme("mutual-knowledge", "Conoscenza reciproca"),
-    Theme("legality", "Legalità"),
-    Theme("volunteering", "Volontariato"),
-    Theme("active-citizenship", "Cittadinanza attiva"),
-    Theme("health", "Salute e benessere"),
-    Theme("intergenerational", "Legami tra generazioni"),
-    Theme("youth", "Giovani e adolescenti"),
-)
+#: The themes the demo uses: the core's base taxonomy.
+THEMES = BASE_THEMES
 
 
 # -- partners ------------------------------------------------------------------
@@ -1499,14 +1483,13 @@ COMMUNITY_PACTS: tuple[PactSpec, ...] = (
 )
 
 
-def _all_pacts() -> tuple[PactSpec, ...]:
-    """Every demo pact, predecessors first, then by code."""
-    return tuple(
-        sorted(
-            (TESTIMONIES_PACT, _GOOD_INVASION, _TO_BE_CONTINUED, *COMMUNITY_PACTS),
-            key=lambda p: (p.year, p.code),
-        )
+PACTS: tuple[PactSpec, ...] = tuple(
+    sorted(
+        (TESTIMONIES_PACT, _GOOD_INVASION, _TO_BE_CONTINUED, *COMMUNITY_PACTS),
+        key=lambda p: (p.year, p.code),
     )
+)
+"""Every demo pact in the order the build adds them: by year, so predecessors come first."""
 
 
 # -- planners ----------------------------------------------------------------
@@ -1573,11 +1556,9 @@ def plan_testimonies() -> tuple[TestimonyVisit, ...]:
     has a visit, so no association is ever in two places at once.
     """
     rng = random.Random(SEED)
-    classes = [(ic.school, c) for ic in INSTITUTES for c in ic.school.classes]
     per_school = [[(ic.school, c) for c in ic.school.classes] for ic in INSTITUTES]
     longest = max(len(s) for s in per_school)
     ordered = [s[i] for i in range(longest) for s in per_school if i < len(s)]
-    assert len(ordered) == len(classes)
     first, last = TESTIMONY_WINDOW
     span = (last - first - TESTIMONY_GAP - timedelta(days=14)).days
     used = {a.key: 0 for a in ASSOCIATIONS}
@@ -1692,8 +1673,9 @@ def build_demo(store: Store) -> None:
     with store.transaction():
         ids = _add_partners(store)
         codes: dict[str, int] = {}
-        for spec in _all_pacts():
-            pact = _add_pact(store, spec, ids, codes)
+        rng = random.Random(SEED)
+        for spec in PACTS:
+            pact = _add_pact(store, spec, ids, codes, rng)
             codes[spec.code] = _id(pact)
         store.update_meta(demo=True, demo_version=DEMO_VERSION)
 
@@ -1736,8 +1718,14 @@ def _add_partners(store: Store) -> dict[str, int]:
     return ids
 
 
-def _add_pact(store: Store, spec: PactSpec, ids: dict[str, int], codes: dict[str, int]) -> Pact:
-    activities = list(_activities(spec, ids))
+def _add_pact(
+    store: Store,
+    spec: PactSpec,
+    ids: dict[str, int],
+    codes: dict[str, int],
+    rng: random.Random,
+) -> Pact:
+    activities = list(_activities(spec, ids, rng))
     indicators = spec.indicators or _derived_indicators(spec, activities)
     pact = store.add(
         Pact(
@@ -1776,9 +1764,11 @@ _PENDING_PACT = 1
 """A placeholder pact id: activities are drafted before their pact has an id."""
 
 
-def _activities(spec: PactSpec, ids: dict[str, int]) -> Iterable[Activity]:
-    """The activities of a pact, with a placeholder pact id the caller replaces."""
-    rng = random.Random(f"{SEED}:{spec.code}")
+def _activities(spec: PactSpec, ids: dict[str, int], rng: random.Random) -> Iterable[Activity]:
+    """The activities of a pact, with a placeholder pact id the caller replaces.
+
+    ``rng`` only decides how many pupils or adolescents were absent on the day.
+    """
     if spec.type == "school_testimonies":
         names = {p.key: p.name for p in demo_partners()}
         for v in plan_testimonies():

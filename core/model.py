@@ -66,6 +66,14 @@ def _slug(value: str) -> str:
     return value
 
 
+def _wall_clock(value: datetime) -> datetime:
+    """Activity times are local wall-clock times: aware input is converted and made naive,
+    so every activity time compares with every other."""
+    if value.tzinfo is not None:
+        return value.astimezone().replace(tzinfo=None)
+    return value
+
+
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
@@ -77,7 +85,7 @@ Slug = Annotated[str, AfterValidator(_slug), Field(min_length=1, max_length=80)]
 SlugList = Annotated[list[Slug], AfterValidator(_unique)]
 LineList = Annotated[list[Name], AfterValidator(_unique)]
 Day = Annotated[date, BeforeValidator(lenient_date)]
-Moment = Annotated[datetime, BeforeValidator(lenient_datetime)]
+Moment = Annotated[datetime, BeforeValidator(lenient_datetime), AfterValidator(_wall_clock)]
 
 
 class LabelledEnum(StrEnum):
@@ -358,7 +366,7 @@ class Activity(Record):
     def _consistent(self) -> Self:
         if self.ends_at and self.ends_at < self.starts_at:
             raise ValueError(_("an activity cannot end before it starts"))
-        if self.attendance is not None and self.status is ActivityStatus.PLANNED:
+        if self.attendance is not None and self.status is not ActivityStatus.DONE:
             raise ValueError(_("attendance is recorded when an activity is done"))
         return self
 

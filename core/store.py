@@ -157,6 +157,7 @@ class Store:
         self._db = db
         self._lock = lock
         self.lock_holder = holder
+        self._key_floor: dict[str, int] = {}
         self._tables: dict[str, PattiTable] = {
             name: cast(PattiTable, db.table(name)) for name in (*ENTITY_TABLES, META_TABLE)
         }
@@ -263,12 +264,18 @@ class Store:
         self._tables[META_TABLE].put(1, meta)
 
     def _next_id(self, table: str) -> int:
-        """Ids are never reused, so a deleted record's id cannot be confused with a new one."""
+        """Ids are never reused, so a deleted record's id cannot be confused with a new one.
+
+        The high-water mark lives in meta; the table's keys are scanned once per
+        open, in case the file was edited by hand.
+        """
+        if table not in self._key_floor:
+            self._key_floor[table] = max(map(int, self._raw(table).keys()), default=0)
         high = dict(self.meta.get("last_ids", {}))
-        current = max([int(high.get(table, 0)), *map(int, self._raw(table).keys())], default=0)
-        high[table] = current + 1
+        next_id = max(int(high.get(table, 0)), self._key_floor[table]) + 1
+        high[table] = next_id
         self._set_meta(last_ids=high)
-        return current + 1
+        return next_id
 
     # -- transactions --------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import select
 import stat
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from patti.core.errors import (
     NotFoundError,
     ReadOnlyError,
     StoreCorruptError,
+    StoreError,
     StoreWriteError,
 )
 from patti.core.model import (
@@ -49,6 +51,7 @@ from patti.core.storage import TEMP_SUFFIX, temp_prefix
 from patti.core.store import SCHEMA_VERSION, Store
 
 WORKER = Path(__file__).with_name("store_worker.py")
+ANSWER_TIMEOUT = 60.0  # a hung worker fails the test instead of hanging the run
 
 
 # -- builders -----------------------------------------------------------------
@@ -179,6 +182,9 @@ class WorkerProcess:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
         self.proc.stdin.flush()
+        if not select.select([self.proc.stdout], [], [], ANSWER_TIMEOUT)[0]:
+            self.proc.kill()
+            raise AssertionError(f"worker gave no answer to {op}: {self._log_path.read_text()}")
         line = self.proc.stdout.readline()
         if not line:
             self.proc.wait(timeout=10)
@@ -599,6 +605,12 @@ def test_damaged_or_foreign_file_is_refused_and_never_overwritten(
     assert temp_files(store_path) == []
 
 
+def test_readonly_open_of_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        Store.open(tmp_path / "missing.json", readonly=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_refused_open_releases_the_lock(store_path: Path) -> None:
     store_path.write_bytes(b"")
     with pytest.raises(StoreCorruptError):
@@ -617,9 +629,8 @@ def test_orphan_temp_files_are_removed_at_writable_open_and_never_loaded(
     before = write_store(store_path, "Alfa")
     garbage = store_path.with_name(f"{temp_prefix(store_path)}x{TEMP_SUFFIX}")
     garbage.write_bytes(b'{"_meta": {"1": {"format": "pat')
-    newer_looking = store_path.with_name(f"{temp_prefix(store_path)}y{TEMP_SUFFIX}")
-    write_store(tmp_store := store_path.with_name("other.json"), "Intruso")
-    newer_looking.write_bytes(tmp_store.read_bytes())
+    valid_looking = store_path.with_name(f"{temp_prefix(store_path)}y{TEMP_SUFFIX}")
+    valid_looking.write_bytes(write_store(store_path.with_name("other.json"), "Intruso"))
     unrelated = store_path.with_name("notes.tmp")
     unrelated.write_bytes(b"keep me")
 
@@ -681,9 +692,10 @@ def test_closing_a_readonly_instance_keeps_the_holder_known(
 def test_after_the_holder_closes_a_new_open_is_writable(
     store_path: Path, spawn_worker: Callable[[], WorkerProcess]
 ) -> None:
-    holder = Store.open(store_path)
-    holder.close()
     worker = spawn_worker()
+    with Store.open(store_path):
+        assert worker.send("open", path=str(store_path))["readonly"] is True
+        worker.send("close")
     answer = worker.send("open", path=str(store_path))
     assert (answer["readonly"], answer["reason"]) == (False, None)
     assert worker.send("add", name="Alfa") == {"ok": True, "id": 1}

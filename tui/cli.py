@@ -16,6 +16,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 import orjson
+
 from patti.core import __version__
 from patti.core.dates import format_date, format_datetime, parse_date
 from patti.core.errors import PattiError

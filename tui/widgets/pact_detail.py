@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.content import Content
 from textual.widgets import Static
 
@@ -58,10 +60,8 @@ def describe_pact(pact: Pact, registry: Registry) -> Content:
     if pact.themes:
         field(_("Themes"), ", ".join(pact.themes))
     if pact.predecessor_id:
-        try:
+        with contextlib.suppress(NotFoundError):
             field(_("Continues"), registry.pact(pact.predecessor_id).code)
-        except NotFoundError:
-            pass
     successors = registry.successors(pact.id or 0)
     if successors:
         field(_("Continued by"), ", ".join(s.code for s in successors))
