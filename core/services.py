@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import pydantic
+
+from .dates import format_date
 from .errors import NotFoundError, TransitionError, ValidationError
 from .i18n import _
 from .model import (
@@ -26,9 +29,11 @@ from .model import (
     PartnerKind,
     Record,
 )
+from .pact_types import PactType, Plan
+from .plugins import PluginHost
 from .search import document_text, fold, matches
 from .store import Store
-from .validation import validate_model, validate_value
+from .validation import describe_validation_error, validate_model, validate_value
 
 R = TypeVar("R", bound=Record)
 
@@ -86,11 +91,87 @@ class ActivityQuery:
 
 
 class Registry:
-    """Services over one open :class:`Store`."""
+    """Services over one open :class:`Store`, with the plugins that extend the rules.
 
-    def __init__(self, store: Store, *, today: Callable[[], date] = date.today) -> None:
+    Without a plugin host (``plugins=None``) pact types are free slugs and
+    their details are not checked: that is what ``--no-plugins`` gives.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        plugins: PluginHost | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         self.store = store
+        self.plugins = plugins
         self._today = today
+
+    # -- pact types and plugin hooks ------------------------------------------------
+
+    def pact_types(self) -> dict[str, type[PactType]]:
+        """Registered pact types by name (none without a plugin host)."""
+        return self.plugins.pact_types() if self.plugins else {}
+
+    def pact_type(self, name: str) -> type[PactType] | None:
+        return self.pact_types().get(name)
+
+    def _type_for_new_pact(self, name: Any) -> type[PactType] | None:
+        if self.plugins is None:
+            return None
+        pact_type = self.pact_type(str(name))
+        if pact_type is None:
+            known = ", ".join(sorted(self.pact_types())) or _("none")
+            raise ValidationError(
+                _("Unknown pact type {name!r}: the registered types are {known}.").format(
+                    name=name, known=known
+                ),
+                field="type",
+            )
+        return pact_type
+
+    def _checked(self, pact: Pact) -> Pact:
+        """Validate the type's details and run the plugins' ``validate_pact`` hooks."""
+        pact_type = self.pact_type(pact.type)
+        if pact_type is not None:
+            try:
+                details = pact_type.Details.model_validate(pact.details)
+            except pydantic.ValidationError as exc:
+                raise ValidationError(
+                    _("details: {problem}").format(problem=describe_validation_error(exc)),
+                    field="details",
+                ) from exc
+            pact = pact.model_copy(update={"details": details.model_dump(mode="json")})
+        if self.plugins is not None:
+            problems: list[str] = []
+            for _plugin, result in self.plugins.call(
+                "validate_pact", pact=pact, pact_type=pact_type, store=self.store
+            ):
+                problems.extend(str(p) for p in result or ())
+            if problems:
+                raise ValidationError("; ".join(problems))
+        return pact
+
+    def check(self) -> list[str]:
+        """The store's integrity problems, plus pacts whose details their type refuses."""
+        problems = self.store.check()
+        if self.plugins is None:
+            return problems
+        for pact_id, doc in self.store.pacts.raw_items():
+            try:
+                pact = self.store.pacts._to_model(pact_id, doc)
+                self._checked(pact)
+            except ValidationError as exc:
+                problems.append(f"pacts/{pact_id}: {exc}")
+            except pydantic.ValidationError:
+                continue  # already reported by the store's own check
+        return problems
+
+    def _emit(self, hook: str, **kwargs: Any) -> None:
+        """Tell plugins what happened; a failing plugin is disabled, the change stands."""
+        if self.plugins is not None:
+            self.plugins.call(hook, store=self.store, **kwargs)
 
     # -- partners ---------------------------------------------------------------
 
@@ -163,9 +244,17 @@ class Registry:
             data["year"] = (start_date or self._today()).year
         if not data.get("code"):
             data["code"] = self.next_pact_code(validate_value(int, data["year"], "year"))
-        pact = validate_model(Pact, data)
+        pact_type = self._type_for_new_pact(data.get("type"))
+        if pact_type is not None:
+            if not data.get("themes"):
+                data["themes"] = list(pact_type.default_themes)
+            if not data.get("indicators"):
+                data["indicators"] = [i.model_dump() for i in pact_type.default_indicators]
+        pact = self._checked(validate_model(Pact, data))
         self._check_status_rules(pact, pact.status)
-        return self.store.add(pact)
+        saved = self.store.add(pact)
+        self._emit("pact_created", pact=saved)
+        return saved
 
     def update_pact(self, pact_id: int, revision: int | None = None, **changes: Any) -> Pact:
         """Change a pact's fields. Status changes go through :meth:`set_pact_status`."""
@@ -173,11 +262,13 @@ class Registry:
         self._refuse_if_cancelled(current)
         if "status" in changes and changes["status"] != current.status:
             raise TransitionError(
-                _("Change the status with the status command, which checks its rules.")
+                _("Change the status with a status change, which checks its rules.")
             )
-        updated = _changed(current, revision, changes)
+        updated = self._checked(_changed(current, revision, changes))
         self._check_status_rules(updated, updated.status)
-        return self.store.update(updated)
+        saved = self.store.update(updated)
+        self._emit("pact_updated", pact=saved, previous=current)
+        return saved
 
     def set_pact_status(
         self, pact_id: int, status: PactStatus | str, revision: int | None = None
@@ -196,9 +287,11 @@ class Registry:
                     old=current.status.label, new=target.label, allowed=allowed or _("nothing")
                 )
             )
-        updated = _changed(current, revision, {"status": target})
+        updated = self._checked(_changed(current, revision, {"status": target}))
         self._check_status_rules(updated, target)
-        return self.store.update(updated)
+        saved = self.store.update(updated)
+        self._emit("pact_updated", pact=saved, previous=current)
+        return saved
 
     def continue_pact(self, pact_id: int, *, year: int | None = None) -> Pact:
         """Start next year's edition: a draft linked to its predecessor, members copied.
@@ -219,11 +312,51 @@ class Registry:
             members=[{"partner_id": m.partner_id, "role": m.role} for m in old.members],
             indicators=[{**i.model_dump(), "actual": None} for i in old.indicators],
         )
-        return self.store.add(validate_model(Pact, data))
+        saved = self.store.add(self._checked(validate_model(Pact, data)))
+        self._emit("pact_created", pact=saved)
+        return saved
 
     def delete_pact(self, pact_id: int, *, cascade: bool = False) -> list[int]:
         """Delete a pact (and, with ``cascade``, its activities); returns deleted activity ids."""
-        return self.store.delete_pact(pact_id, cascade=cascade)
+        pact = self.store.pacts.get(pact_id)
+        removed = self.store.delete_pact(pact_id, cascade=cascade)
+        self._emit("pact_deleted", pact=pact)
+        return removed
+
+    # -- planners --------------------------------------------------------------------
+
+    def plan_pact(self, pact_id: int, *, seed: int = 0) -> Plan:
+        """Ask the pact's type for a proposal; nothing is written."""
+        pact = self.store.pacts.get(pact_id)
+        pact_type = self.pact_type(pact.type)
+        plan = pact_type().plan(pact, self.store, seed=seed) if pact_type else None
+        if plan is None:
+            raise ValidationError(
+                _("Pacts of type {type} have no planner.").format(type=pact.type), field="type"
+            )
+        return plan
+
+    def apply_plan(self, pact_id: int, plan: Plan) -> list[Activity]:
+        """Replace the pact's still-planned activities of the planned kinds with the plan's,
+        in one durable write; done and cancelled activities are kept."""
+        pact = self.store.pacts.get(pact_id)
+        self._refuse_if_cancelled(pact)
+        kinds = {str(a.get("kind", "")) for a in plan.activities}
+        proposed = [
+            validate_model(Activity, _without_record_fields({**a, "pact_id": pact_id}))
+            for a in plan.activities
+        ]
+        stale = [
+            activity_id
+            for activity_id, doc in self.store.activities.raw_items()
+            if doc.get("pact_id") == pact_id
+            and doc.get("status") == ActivityStatus.PLANNED.value
+            and doc.get("kind") in kinds
+        ]
+        with self.store.transaction():
+            for activity_id in stale:
+                self.store.delete_activity(activity_id)
+            return [self.store.add(a) for a in proposed]
 
     def list_pacts(self, query: PactQuery | None = None) -> list[Pact]:
         """Pacts matching ``query``, by year and code."""
@@ -270,13 +403,22 @@ class Registry:
             raise TransitionError(
                 _("An active pact needs at least one member: add a partner first.")
             )
+        pact_type = self.pact_type(pact.type)
+        if status is PactStatus.ACTIVE and pact_type is not None:
+            problems = pact_type.role_problems(pact)
+            if problems:
+                raise TransitionError(
+                    _("The pact cannot become active: {problems}.").format(
+                        problems="; ".join(problems)
+                    )
+                )
         if status is PactStatus.CONCLUDED:
             if pact.start is None:
                 raise TransitionError(_("Set the pact's start date before concluding it."))
             if pact.start > self._today():
                 raise TransitionError(
                     _("A pact cannot conclude before it starts (it starts on {start}).").format(
-                        start=pact.start.isoformat()
+                        start=format_date(pact.start)
                     )
                 )
 

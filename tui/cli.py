@@ -22,6 +22,7 @@ from patti.core.dates import format_date, format_datetime, parse_date
 from patti.core.errors import PattiError
 from patti.core.i18n import LANGUAGES, _, set_language
 from patti.core.model import ActivityStatus, PactStatus, PartnerKind, Record
+from patti.core.plugins import PluginHost, get_plugin_host, set_plugin_host
 from patti.core.services import ActivityQuery, PactQuery, PartnerQuery, Registry
 from patti.core.store import Store, default_store_path
 from patti.core.text import clean_text
@@ -34,10 +35,11 @@ EXIT_PROBLEMS = 1
 
 @dataclass
 class Session:
-    """What every command shares: where the store is, and the store once opened."""
+    """What every command shares: where the store is, the plugins, and the store once opened."""
 
     db: Path | None
     lang: str
+    plugins: PluginHost | None = None
     _store: Store | None = field(default=None, repr=False)
 
     def path(self) -> Path:
@@ -50,9 +52,11 @@ class Session:
             readonly = not write and path.exists()
             self._store = Store.open(path, readonly=readonly)
             click.get_current_context().call_on_close(self.close)
+            if self.plugins is not None:
+                self.plugins.call("startup", store=self._store)
         if write and self._store.readonly:
             fail(self._store.readonly_reason() or _("The store is open read-only."))
-        return Registry(self._store)
+        return Registry(self._store, plugins=self.plugins)
 
     def close(self) -> None:
         if self._store is not None:
@@ -166,8 +170,13 @@ def _changes(**options: Any) -> dict[str, Any]:
 # -- the command tree ---------------------------------------------------------------
 
 
-def build_cli() -> click.Group:
-    """Build the command tree with help texts in the active language."""
+def build_cli(host: PluginHost | None = None) -> click.Group:
+    """Build the command tree with help texts in the active language.
+
+    ``host`` is the plugin host whose ``register_commands`` hooks extend the
+    tree (``None``: the process-wide one; plugins are loaded here, once).
+    """
+    host = host if host is not None else get_plugin_host()
 
     @click.group(
         cls=PattiGroup,
@@ -186,10 +195,13 @@ def build_cli() -> click.Group:
         type=click.Choice(LANGUAGES),
         help=_("Language: it or en (default: PATTI_LANG, then LANG, then Italian)."),
     )
+    @click.option(
+        "--no-plugins", is_flag=True, help=_("Load no plugins (not even the built-in ones).")
+    )
     @click.version_option(__version__, "--version", prog_name="patti")
     @click.pass_context
-    def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
-        ctx.obj = Session(db=db, lang=set_language(lang))
+    def cli(ctx: click.Context, db: Path | None, lang: str | None, no_plugins: bool) -> None:
+        ctx.obj = Session(db=db, lang=set_language(lang), plugins=None if no_plugins else host)
         if ctx.invoked_subcommand is None:
             _open_tui(ctx.obj, ctx.obj.path())
 
@@ -219,7 +231,7 @@ def build_cli() -> click.Group:
     @cli.command(help=_("Check the store's integrity (references, schema); exit 1 on problems."))
     def check() -> None:
         registry = session().open(write=False)
-        problems = registry.store.check()
+        problems = registry.check()
         for problem in problems:
             click.echo(problem)
         if problems:
@@ -230,6 +242,9 @@ def build_cli() -> click.Group:
     _partner_commands(cli)
     _pact_commands(cli)
     _activity_commands(cli)
+    _plugin_commands(cli)
+    if host.enabled:
+        host.call("register_commands", cli=cli)
     return cli
 
 
@@ -482,16 +497,34 @@ def _pact_commands(cli: click.Group) -> None:
                 ),
                 click.option("--predecessor", help=_("Id or code of the pact this one continues.")),
                 click.option("--notes", help=_("Free notes.")),
+                click.option(
+                    "--detail",
+                    "detail_pairs",
+                    multiple=True,
+                    help=_(
+                        "A field of the pact type, KEY=VALUE (VALUE may be JSON; repeat for more)."
+                    ),
+                ),
+                click.option(
+                    "--details-file",
+                    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                    help=_("A JSON file with the pact type's fields."),
+                ),
             ]
         ):
             f = decorator(f)
         return f
 
-    def pact_fields(registry: Registry, options: dict[str, Any]) -> dict[str, Any]:
+    def pact_fields(
+        registry: Registry, options: dict[str, Any], current: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         options["type"] = options.pop("type_", None)
         members = options.pop("members", ())
         predecessor = options.pop("predecessor", None)
+        details = _details(options.pop("details_file", None), options.pop("detail_pairs", ()))
         fields = _changes(**options)
+        if details is not None:
+            fields["details"] = {**(current or {}), **details}
         if members:
             fields["members"] = _members(members)
         if predecessor:
@@ -522,10 +555,11 @@ def _pact_commands(cli: click.Group) -> None:
     @click.option("--json", "as_json_", is_flag=True, help=_("Print the pact as JSON."))
     def pacts_edit(ref: str, as_json_: bool, **options: Any) -> None:
         registry = session().open(write=True)
-        changes = pact_fields(registry, options)
+        current = registry.pact(ref)
+        changes = pact_fields(registry, options, current.details)
         if not changes:
             fail(_("nothing to change: give at least one option."))
-        pact = registry.update_pact(registry.pact(ref).id or 0, **changes)
+        pact = registry.update_pact(current.id or 0, **changes)
         _report_saved(
             pact, as_json_, _("Pact {code} saved: {title}").format(code=pact.code, title=pact.title)
         )
@@ -744,6 +778,153 @@ def _activity_commands(cli: click.Group) -> None:
         click.echo(_("Activity {id} deleted.").format(id=activity_id))
 
 
+def _details(path: Path | None, pairs: Sequence[str]) -> dict[str, Any] | None:
+    """Type-specific fields from ``--details-file`` then ``--detail KEY=VALUE`` (JSON values)."""
+    if path is None and not pairs:
+        return None
+    details: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--details-file") from None
+        if not isinstance(loaded, dict):
+            raise click.BadParameter(
+                _("the file must hold a JSON object"), param_hint="--details-file"
+            )
+        details.update(loaded)
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(
+                _("{value!r}: use KEY=VALUE").format(value=pair), param_hint="--detail"
+            )
+        try:
+            value: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            value = raw  # plain text needs no JSON quotes
+        details[key.strip()] = value
+    return details
+
+
+def _plugin_commands(cli: click.Group) -> None:
+    @cli.command("plugins", help=_("List the loaded plugins, what they add, and any that failed."))
+    @click.option("--json", "as_json_", is_flag=True, help=_("Print JSON."))
+    def plugins_command(as_json_: bool) -> None:
+        host = session().plugins
+        infos = host.plugins() if host else []
+        failures = host.failures if host else []
+        if as_json_:
+            echo_json(
+                {
+                    "plugins": [i.as_json() for i in infos],
+                    "failed": [
+                        {"name": f.name, "stage": f.stage, "error": f.error} for f in failures
+                    ],
+                }
+            )
+            return
+        echo_table(
+            [_("Name"), _("Distribution"), _("Version"), _("Adds"), _("Hooks")],
+            [
+                (
+                    i.name,
+                    i.distribution,
+                    i.version,
+                    "; ".join(f"{k}: {', '.join(v)}" for k, v in i.adds.items() if v),
+                    ", ".join(i.hooks),
+                )
+                for i in infos
+            ],
+        )
+        for failure in failures:
+            click.echo(
+                _("Disabled {name} ({stage}): {error}").format(
+                    name=failure.name, stage=failure.stage, error=failure.error
+                ),
+                err=True,
+            )
+
+    @cli.command("types", help=_("List the pact types with their fields and roles."))
+    @click.option("--json", "as_json_", is_flag=True, help=_("Print JSON."))
+    def types_command(as_json_: bool) -> None:
+        host = session().plugins
+        types = host.pact_types() if host else {}
+        if as_json_:
+            echo_json([t.describe() for t in types.values()])
+            return
+        for pact_type in types.values():
+            described = pact_type.describe()
+            click.echo(f"{pact_type.name}: {pact_type.label()}")
+            if pact_type.description():
+                click.echo(f"  {pact_type.description()}")
+            roles = ", ".join(f"{r.name} ({r.describe_count()})" for r in pact_type.roles)
+            click.echo("  " + _("Roles: {roles}").format(roles=roles or "-"))
+            fields = ", ".join(described["fields"])
+            click.echo("  " + _("Fields: {fields}").format(fields=fields or "-"))
+            planner = _("yes") if described["planner"] else _("no")
+            click.echo("  " + _("Planner: {planner}").format(planner=planner))
+
+    @cli.command(
+        "plan", help=_("Show a pact type's proposed schedule for a pact; --apply saves it.")
+    )
+    @click.argument("ref")
+    @click.option(
+        "--apply", "apply_", is_flag=True, help=_("Save the proposal as planned activities.")
+    )
+    @click.option("--seed", type=int, default=0, show_default=True, help=_("Tie-breaking seed."))
+    @click.option("--json", "as_json_", is_flag=True, help=_("Print JSON."))
+    def plan_command(ref: str, apply_: bool, seed: int, as_json_: bool) -> None:
+        registry = session().open(write=apply_)
+        pact = registry.pact(ref)
+        plan = registry.plan_pact(pact.id or 0, seed=seed)
+        saved = registry.apply_plan(pact.id or 0, plan) if apply_ else []
+        if as_json_:
+            echo_json(
+                {
+                    "pact": pact.code,
+                    "activities": orjson.loads(orjson.dumps(plan.activities)),
+                    "gaps": plan.gaps,
+                    "stats": plan.stats,
+                    "applied": [a.id for a in saved],
+                }
+            )
+        else:
+            names: dict[int, str] = {}
+
+            def name_of(partner_id: int | None) -> str:
+                if partner_id is None:
+                    return ""
+                if partner_id not in names:
+                    names[partner_id] = registry.partner(partner_id).name
+                return names[partner_id]
+
+            echo_table(
+                [_("When"), _("Where"), _("Audience"), _("With")],
+                [
+                    (
+                        format_datetime(a["starts_at"]),
+                        name_of(a.get("place_partner_id")),
+                        a.get("audience", ""),
+                        ", ".join(name_of(p) for p in a.get("partner_ids", [])),
+                    )
+                    for a in plan.activities
+                ],
+            )
+            for key, value in plan.stats.items():
+                click.echo(f"{key}: {value}")
+            for gap in plan.gaps:
+                click.echo(_("Not met: {gap}").format(gap=gap))
+            if apply_:
+                click.echo(
+                    _("Saved {n} planned activities for {code}.").format(
+                        n=len(saved), code=pact.code
+                    )
+                )
+        if plan.gaps:
+            click.echo(_("{n} requests could not be met.").format(n=len(plan.gaps)), err=True)
+
+
 def _echo_fields(title: str, rows: Sequence[tuple[str, Any]]) -> None:
     click.echo(clean_text(str(title)))
     width = max(len(label) for label, _value in rows)
@@ -788,6 +969,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         set_language(_preparse_language(args))
     except ValueError:
         set_language(None)
+    if "--no-plugins" in args[: args.index("--") if "--" in args else len(args)]:
+        set_plugin_host(PluginHost(enabled=False))
     build_cli().main(args=args, prog_name="patti")
 
 
