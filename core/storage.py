@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import glob
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -141,7 +143,11 @@ def load_json_file(path: Path) -> Any:
 def remove_orphan_temp_files(path: Path) -> list[Path]:
     """Delete temp files a killed writer left behind; they are never loaded."""
     removed = []
-    for candidate in path.parent.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
+    prefix = temp_prefix(path)
+    own = re.compile(re.escape(prefix) + r"[^.]+" + re.escape(TEMP_SUFFIX))
+    for candidate in path.parent.glob(glob.escape(prefix) + "*" + TEMP_SUFFIX):
+        if not own.fullmatch(candidate.name):
+            continue  # another store's temp file (e.g. of patti.json.old)
         with contextlib.suppress(OSError):
             candidate.unlink()
             removed.append(candidate)

@@ -175,7 +175,7 @@ class Store:
         :attr:`lock_holder` says who. ``readonly=True`` never takes the lock.
         """
         target = Path(path).expanduser() if path is not None else default_store_path()
-        target = target.absolute()
+        target = target.resolve()  # a symlink's target is what gets replaced and locked
         if target.is_dir():
             raise StoreError(_("{path} is a folder, not a store file.").format(path=target))
         lock: FileLock | None = None
@@ -213,6 +213,7 @@ class Store:
                 _holder_path(self.path).unlink()
             self._lock.release()
             self._lock = None
+        self._storage.readonly = True  # without the lock, a late write could race a new writer
 
     def __enter__(self) -> Store:
         return self

@@ -825,13 +825,9 @@ def test_short_os_writes_still_save_the_whole_file(
         assert reopened.partners.get(1).notes == "n" * 500
 
 
-# -- known bugs (strict xfail: they start passing when the bug is fixed) ---------------------------
+# -- regressions: bugs found and fixed --------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="Store.close() releases the lock but leaves the storage writable (store.py close)",
-    strict=True,
-)
 def test_a_closed_store_refuses_writes(store_path: Path) -> None:
     """After close another process may hold the lock: a late write would overwrite its work."""
     closed = Store.open(store_path)
@@ -845,10 +841,6 @@ def test_a_closed_store_refuses_writes(store_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
-@pytest.mark.xfail(
-    reason="Store.open uses Path.absolute(), not resolve(): os.replace swaps the link itself",
-    strict=True,
-)
 def test_writing_through_a_symlink_updates_the_target(tmp_path: Path) -> None:
     real = tmp_path / "real" / "patti.json"
     real.parent.mkdir()
@@ -862,10 +854,6 @@ def test_writing_through_a_symlink_updates_the_target(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
-@pytest.mark.xfail(
-    reason="the lock file is named after the unresolved path: a symlink gets its own lock",
-    strict=True,
-)
 def test_a_second_writer_through_a_symlink_is_readonly(
     tmp_path: Path, spawn_worker: Callable[[], WorkerProcess]
 ) -> None:
@@ -877,10 +865,6 @@ def test_a_second_writer_through_a_symlink_is_readonly(
         assert answer["readonly"] is True
 
 
-@pytest.mark.xfail(
-    reason="remove_orphan_temp_files globs temp_prefix(path) unescaped (storage.py)",
-    strict=True,
-)
 def test_orphans_are_removed_when_the_store_name_has_glob_characters(tmp_path: Path) -> None:
     path = tmp_path / "patti[2025].json"
     write_store(path, "Alfa")
@@ -890,10 +874,6 @@ def test_orphans_are_removed_when_the_store_name_has_glob_characters(tmp_path: P
     assert not orphan.exists()
 
 
-@pytest.mark.xfail(
-    reason="remove_orphan_temp_files globs temp_prefix(path) unescaped (storage.py)",
-    strict=True,
-)
 def test_orphan_cleanup_leaves_other_stores_temp_files_alone(tmp_path: Path) -> None:
     """'[1]' in a glob matches '1': opening 'p[1].json' deleted '.p1.json.*.tmp'."""
     path = tmp_path / "p[1].json"
