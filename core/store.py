@@ -44,6 +44,7 @@ from .storage import (
     atomic_write_bytes,
     remove_orphan_temp_files,
 )
+from .text import clean_text
 from .validation import describe_validation_error
 
 SCHEMA_VERSION = 1
@@ -587,11 +588,12 @@ def _write_holder(path: Path) -> None:
 def _read_holder(path: Path) -> LockHolder | None:
     try:
         info = orjson.loads(_holder_path(path).read_bytes())
+        # Written by another process, or damaged: untrusted text for the banner.
         return LockHolder(
             pid=int(info["pid"]),
-            user=str(info["user"]),
-            host=str(info["host"]),
-            since=str(info["since"]),
+            user=clean_text(str(info["user"])),
+            host=clean_text(str(info["host"])),
+            since=clean_text(str(info["since"])),
         )
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None

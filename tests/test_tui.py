@@ -8,6 +8,7 @@ an operator would see.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from textual.app import App
+from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from patti.core.i18n import _, set_language
 from patti.core.services import Registry
@@ -74,9 +76,16 @@ def screen_text(app: App[Any]) -> str:
     return console.export_text(styles=False)
 
 
+def plain(widget: Static) -> str:
+    """A widget's text as it renders it (stored text must come through as ``Content``)."""
+    rendered = widget.render()
+    assert isinstance(rendered, Content), type(rendered)
+    return rendered.plain
+
+
 def detail_text(app: App[Any]) -> str:
     """The detail pane's text, whether or not it is scrolled into view."""
-    return app.screen.query_one("#pact-detail", PactDetail).render().plain  # type: ignore[union-attr]
+    return plain(app.screen.query_one("#pact-detail", PactDetail))
 
 
 def table(app: App[Any]) -> DataTable[Any]:
@@ -288,6 +297,15 @@ async def test_escape_clears_the_search(sample_registry: Registry) -> None:
         expect_shown(detail_text(app), SAMPLE[0])
 
 
+async def test_typing_q_in_the_search_does_not_quit(sample_registry: Registry) -> None:
+    app = PattiApp(sample_registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_search(pilot, "quartiere")
+        assert app.return_code is None
+        assert table_titles(app) == ["Orti sociali al Quartiere"]
+
+
 # -- quitting -----------------------------------------------------------------------------
 
 
@@ -388,6 +406,7 @@ async def test_markup_in_search_text_is_harmless(sample_registry: Registry) -> N
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_search(pilot, "[/")
+        assert app.screen.query_one("#pact-search", Input).value == "[/"
         assert table(app).row_count == 0
         assert app.return_code is None
 
@@ -398,10 +417,13 @@ async def test_clicking_stored_click_markup_runs_no_action(store_path: Path) -> 
         app = PattiApp(registry)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            target = "• [@click=app.quit]x[/] partner"
+            # Found by what follows the name, so a build that parsed the markup (and showed
+            # only a clickable "x") would be clicked too.
             rows = screen_text(app).splitlines()
-            y = next(i for i, line in enumerate(rows) if target in line)
-            x = cell_len(rows[y][: rows[y].index(target)]) + 2  # on the "[@click" text
+            y = next(i for i, line in enumerate(rows) if "partner (lead)" in line)
+            x = cell_len(rows[y][: rows[y].index("• ", rows[y].index("│"))]) + 2
+            widget, _region = app.get_widget_at(x, y)
+            assert isinstance(widget, PactDetail)
             await pilot.click(offset=(x, y))
             await pilot.click(offset=(x + 4, y))
             await pilot.pause()
@@ -424,14 +446,15 @@ time.sleep(60)
 """
 
 
-@pytest.fixture
-def lock_holder(sample_file: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the write lock on :func:`sample_file`."""
+@contextlib.contextmanager
+def hold_lock(path: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the write lock on ``path`` (filelock is re-entrant in-process)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(sample_file)],
+        [sys.executable, "-c", HOLD_LOCK, str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -446,6 +469,12 @@ def lock_holder(sample_file: Path) -> Iterator[subprocess.Popen[str]]:
         proc.wait()
 
 
+@pytest.fixture
+def lock_holder(sample_file: Path) -> Iterator[subprocess.Popen[str]]:
+    with hold_lock(sample_file) as proc:
+        yield proc
+
+
 async def test_readonly_banner_names_the_lock_holder(
     sample_file: Path, lock_holder: subprocess.Popen[str]
 ) -> None:
@@ -455,7 +484,7 @@ async def test_readonly_banner_names_the_lock_holder(
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             banner = app.screen.query_one("#readonly-banner", ReadOnlyBanner)
-            text = banner.render().plain  # type: ignore[union-attr]
+            text = plain(banner)
             assert "Read-only" in text
             assert f"process {lock_holder.pid}" in text
             assert "Read-only" in screen_text(app)
@@ -489,6 +518,35 @@ async def test_empty_store_shows_no_rows_and_no_pact(store: Store) -> None:
     assert app.return_code == 0
 
 
+#: An OSC "set window title" ended by ST (ESC backslash): Rich strips none of these bytes.
+TITLE_SEQUENCE = "\x1b]2;pwned\x1b\\"
+
+
+async def test_control_bytes_in_the_store_path_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / f"a{TITLE_SEQUENCE}b.json"
+    with Store.open(path) as store:
+        app = PattiApp(Registry(store))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            header = screen_text(app).splitlines()[0]
+            assert "]2;pwned" in header
+            assert "\x1b" not in header
+
+
+async def test_control_bytes_in_the_lock_holder_do_not_reach_the_banner(sample_file: Path) -> None:
+    user = f"ops{TITLE_SEQUENCE}"
+    env = {**os.environ, "USER": user, "LOGNAME": user}
+    with hold_lock(sample_file, env) as holder, Store.open(sample_file) as store:
+        app = PattiApp(Registry(store))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            banner = app.screen.query_one("#readonly-banner", ReadOnlyBanner)
+            text = plain(banner)
+            assert f"process {holder.pid}" in text
+            assert "\x1b" not in text
+            assert "\x1b" not in screen_text(app)
+
+
 # -- Italian ---------------------------------------------------------------------------------
 
 
@@ -509,6 +567,22 @@ async def test_italian_column_headers(sample_registry: Registry) -> None:
         await pilot.pause()
         labels = [str(column.label) for column in table(app).columns.values()]
         assert labels == italian
+
+
+async def test_footer_follows_the_language_set_before_the_app_is_built(
+    sample_registry: Registry,
+) -> None:
+    # Both languages: whichever was active at import time, the other one shows the bug.
+    for language in ("it", "en"):
+        set_language(language)
+        if language == "it":
+            xfail_untranslated(["Quit", "Search"], [_("Quit"), _("Search")])
+        app = PattiApp(sample_registry)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            assert f"q {_('Quit')}" in footer, (language, footer)
+            assert f"/ {_('Search')}" in footer, (language, footer)
 
 
 ITALIAN_FOOTER = """
@@ -540,8 +614,8 @@ def test_italian_footer(sample_file: Path) -> None:
         capture_output=True,
         text=True,
         timeout=30,
-        check=True,
     )
+    assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     xfail_untranslated(["Quit", "Search"], [seen["quit"], seen["search"]])
     assert seen["quit"] in seen["footer"]
@@ -551,7 +625,7 @@ def test_italian_footer(sample_file: Path) -> None:
 # -- a real terminal -----------------------------------------------------------------------
 
 
-def wait_until(condition: Any, seconds: float = 10.0) -> bool:
+def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     """Poll ``condition`` until it is true or ``seconds`` pass (a deadline, not a measure)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -567,36 +641,42 @@ def test_real_terminal_shows_pacts_and_quits(sample_file: Path, tmp_path: Path) 
     if not patti.exists():
         pytest.skip(f"no patti console script next to {sys.executable}")
     before = file_state(sample_file)
-    rc_file = tmp_path / "rc"
-    tmux = ["tmux", "-L", f"test-{uuid.uuid4().hex[:12]}"]
-    command = (
-        f"{shlex.join([str(patti), '--db', str(sample_file), '--lang', 'en'])}; "
-        f"echo $? > {shlex.quote(str(rc_file))}"
-    )
+    # Our own server and config: no user's tmux.conf, no other session is touched, and a
+    # dead pane stays readable (a traceback, say) until we kill the server.
+    config = tmp_path / "tmux.conf"
+    config.write_text("set-option -g remain-on-exit on\n")
+    tmux = ["tmux", "-L", f"test-{uuid.uuid4().hex[:12]}", "-f", str(config)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+    # The shell reaps patti and records its status: tmux 3.3 sometimes leaves a dead pane's
+    # process unreaped, so #{pane_dead_status} cannot be relied on.
+    rc_file = tmp_path / "rc"
+    command = (
+        shlex.join([str(patti), "--db", str(sample_file), "--lang", "en"])
+        + f"; echo $? > {shlex.quote(str(rc_file))}"
+    )
 
-    def pane() -> str:
-        done = subprocess.run(
-            [*tmux, "capture-pane", "-p", "-t", "patti"], capture_output=True, text=True, env=env
-        )
+    def tmux_out(*args: str) -> str:
+        done = subprocess.run([*tmux, *args], capture_output=True, text=True, env=env)
         return done.stdout
 
-    def session_alive() -> bool:
-        probe = [*tmux, "has-session", "-t", "patti"]
-        return subprocess.run(probe, capture_output=True, env=env).returncode == 0
+    def pane() -> str:
+        return tmux_out("capture-pane", "-p", "-t", "patti")
 
+    socket = None
     try:
         subprocess.run(
             [*tmux, "new-session", "-d", "-x", "120", "-y", "36", "-s", "patti", command],
             check=True,
             env=env,
         )
+        socket = Path(tmux_out("display-message", "-p", "#{socket_path}").strip())
         assert wait_until(lambda: SAMPLE[0].title in pane()), pane()
-        screen = pane()
-        assert SAMPLE[0].code in screen
+        assert SAMPLE[0].code in pane()
         subprocess.run([*tmux, "send-keys", "-t", "patti", "q"], check=True, env=env)
-        assert wait_until(lambda: not session_alive()), pane()
+        assert wait_until(lambda: rc_file.exists() and rc_file.read_text().strip() != ""), pane()
+        assert rc_file.read_text().strip() == "0", pane()
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True, env=env)
-    assert rc_file.read_text().strip() == "0"
+        if socket is not None and socket.name.startswith("test-"):
+            socket.unlink(missing_ok=True)  # tmux 3.3 leaves it behind
     assert file_state(sample_file) == before

@@ -8,10 +8,12 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from patti.core.i18n import _
+from patti.core.i18n import N_
 from patti.core.services import Registry
 from patti.core.store import Store
+from patti.core.text import clean_text
 
+from .localise import localise_bindings
 from .screens import PactsScreen
 
 
@@ -22,14 +24,15 @@ class PattiApp(App[None]):
     TITLE = "patti"
     ENABLE_COMMAND_PALETTE = False  # comes back translated with the full operator UI
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", _("Quit"), id="quit"),
-        Binding("ctrl+q", "quit", _("Quit"), show=False, id="quit-ctrl"),
+        Binding("q", "quit", N_("Quit"), id="quit"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, id="quit-ctrl"),
     ]
 
     def __init__(self, registry: Registry) -> None:
         super().__init__()
+        localise_bindings(self)
         self.registry = registry
-        self.sub_title = str(registry.store.path)
+        self.sub_title = clean_text(str(registry.store.path))
 
     def on_mount(self) -> None:
         self.push_screen(PactsScreen(self.registry))

@@ -13,10 +13,11 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 
-from patti.core.i18n import _
+from patti.core.i18n import N_, _
 from patti.core.model import Pact
 from patti.core.services import PactQuery, Registry
 
+from ..localise import localise_bindings
 from ..widgets import PactDetail, ReadOnlyBanner
 
 
@@ -24,12 +25,13 @@ class PactsScreen(Screen[None]):
     """Every pact, searchable, with the selected one in detail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", _("Search"), id="pacts.search"),
-        Binding("escape", "clear_search", _("Clear search"), show=False, id="pacts.clear"),
+        Binding("slash", "focus_search", N_("Search"), id="pacts.search"),
+        Binding("escape", "clear_search", N_("Clear search"), show=False, id="pacts.clear"),
     ]
 
     def __init__(self, registry: Registry) -> None:
         super().__init__()
+        localise_bindings(self)
         self.registry = registry
         self._pacts: dict[str, Pact] = {}
 
