@@ -19,10 +19,10 @@ are done and later ones planned whatever day it is run.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import PattiError
 from .i18n import _
@@ -90,6 +90,7 @@ __all__ = [
     "ensure_demo",
     "plan_testimonies",
     "plan_youth_talks",
+    "testimonies_details",
 ]
 
 DEMO_VERSION = 1
@@ -1524,6 +1525,53 @@ class TestimonyVisit:
     ends_at: datetime
 
 
+def testimonies_details(ids: Mapping[str, int]) -> dict[str, Any]:
+    """The testimonies pact's ``details``, as the school_testimonies plugin stores them.
+
+    Plain JSON built from the same facts as :func:`plan_testimonies` (core
+    does not import plugins): the window, the closures, the slots, the four
+    schools with their classes and the 19 associations with their weekdays
+    and maximum visits. ``ids`` maps demo keys to partner ids.
+    """
+    first, last = TESTIMONY_WINDOW
+    return {
+        "school_year": f"{first.year}/{(first.year + 1) % 100:02d}",
+        "window_start": first.isoformat(),
+        "window_end": last.isoformat(),
+        "excluded_periods": [
+            {"start": start.isoformat(), "end": end.isoformat()} for start, end in SCHOOL_CLOSURES
+        ],
+        "excluded_dates": [],
+        "school_weekdays": [0, 1, 2, 3, 4],
+        "time_slots": [
+            {"start": start.isoformat(), "end": end.isoformat()} for start, end in TESTIMONY_SLOTS
+        ],
+        "schools": [
+            {
+                "partner_id": ids[ic.school.key],
+                "classes": [
+                    {"label": c.label, "grade": c.grade, "pupils": c.pupils}
+                    for c in ic.school.classes
+                ],
+                "weekdays": None,
+            }
+            for ic in INSTITUTES
+        ],
+        "associations": [
+            {
+                "partner_id": ids[a.key],
+                "topics": list(a.topics),
+                "weekdays": list(a.weekdays),
+                "dates": [],
+                "max_visits": a.max_visits,
+            }
+            for a in ASSOCIATIONS
+        ],
+        "testimonies_per_class": 2,
+        "min_days_between_visits_to_a_class": TESTIMONY_GAP.days,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class YouthTalk:
     """A speaker's talk to a Grest group at an oratory."""
@@ -1742,6 +1790,7 @@ def _add_pact(
             target_groups=list(spec.target_groups),
             members=[Membership(partner_id=ids[m.partner], role=m.role) for m in spec.members],
             predecessor_id=codes[spec.predecessor] if spec.predecessor else None,
+            details=_details(spec, ids),
             indicators=[
                 Indicator(key=i.key, label=i.label, unit=i.unit, target=i.target, actual=i.actual)
                 for i in indicators
@@ -1752,6 +1801,13 @@ def _add_pact(
     for activity in activities:
         store.add(activity.model_copy(update={"pact_id": _id(pact)}))
     return pact
+
+
+def _details(spec: PactSpec, ids: Mapping[str, int]) -> dict[str, Any]:
+    """The type-specific fields of a demo pact, in the shape its plugin validates."""
+    if spec.type == "school_testimonies":
+        return testimonies_details(ids)
+    return {}
 
 
 def _status(starts_at: datetime, cancelled: bool = False) -> ActivityStatus:

@@ -445,7 +445,10 @@ class Registry:
     ) -> Activity:
         current = self.store.activities.get(activity_id)
         self._refuse_if_cancelled(self.store.pacts.get(current.pact_id))
-        return self.store.update(_changed(current, revision, changes))
+        updated = _changed(current, revision, changes)
+        if updated.pact_id != current.pact_id:
+            self._refuse_if_cancelled(self.store.pacts.get(updated.pact_id))
+        return self.store.update(updated)
 
     def record_activity(
         self,

