@@ -13,6 +13,7 @@ plugin can neither kill the app nor write to the store.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import traceback
@@ -127,7 +128,7 @@ class PluginHost:
             if wanted(name):
                 self._register(
                     name,
-                    lambda m=module_name: importlib.import_module(m),
+                    functools.partial(importlib.import_module, module_name),
                     "patti",
                     __version__,
                     True,
@@ -214,7 +215,7 @@ class PluginHost:
                 self._disable(impl.plugin_name, hook_name, exc)
         return results
 
-    def _collect(self, hook_name: str, accept: Callable[[str, Any], None]) -> None:
+    def _collect(self, hook_name: str, accept: Callable[..., None]) -> None:
         """Run a ``register_*`` hook; a plugin's registrations count only if it did not fail."""
         self.load()
         caller = getattr(self.pm.hook, hook_name)

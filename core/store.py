@@ -195,6 +195,7 @@ class Store:
         try:
             if lock is not None:
                 remove_orphan_temp_files(target)
+                remove_orphan_temp_files(_holder_path(target))
             initial = _initial_data() if lock is not None else None
             db = _PattiDB(target, storage=DurableStorage, readonly=readonly, initial=initial)
             store = cls(target, db.storage, db, lock, holder)  # type: ignore[arg-type]
