@@ -165,6 +165,17 @@ def _members(values: Sequence[str]) -> list[dict[str, Any]]:
     return members
 
 
+def _option_set(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Options shared by ``add`` and ``edit``: applied in the order they are listed."""
+
+    def apply(f: F) -> F:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
 def _changes(**options: Any) -> dict[str, Any]:
     """Only the options the operator gave: ``None`` and empty tuples mean "leave as is"."""
     return {
@@ -319,26 +330,19 @@ def _partner_commands(cli: click.Group) -> None:
             rows.insert(2, (_("Part of"), registry.partner(partner.parent_id).name))
         _echo_fields(f"{partner.id}", rows)
 
-    def partner_options(f: F) -> F:
-        for decorator in reversed(
-            [
-                click.option("--name", help=_("The partner's name.")),
-                click.option("--kind", type=_choice(PartnerKind), help=_("What kind of partner.")),
-                click.option(
-                    "--parent",
-                    type=int,
-                    help=_("Id of the partner it belongs to (a school's institute)."),
-                ),
-                click.option("--zone", "zones", multiple=True, help=_("A zone (repeat for more).")),
-                click.option(
-                    "--theme", "themes", multiple=True, help=_("A theme (repeat for more).")
-                ),
-                click.option("--tag", "tags", multiple=True, help=_("A tag (repeat for more).")),
-                click.option("--notes", help=_("Free notes.")),
-            ]
-        ):
-            f = decorator(f)
-        return f
+    partner_options = _option_set(
+        click.option("--name", help=_("The partner's name.")),
+        click.option("--kind", type=_choice(PartnerKind), help=_("What kind of partner.")),
+        click.option(
+            "--parent",
+            type=int,
+            help=_("Id of the partner it belongs to (a school's institute)."),
+        ),
+        click.option("--zone", "zones", multiple=True, help=_("A zone (repeat for more).")),
+        click.option("--theme", "themes", multiple=True, help=_("A theme (repeat for more).")),
+        click.option("--tag", "tags", multiple=True, help=_("A tag (repeat for more).")),
+        click.option("--notes", help=_("Free notes.")),
+    )
 
     @partners.command("add", help=_("Register a partner."))
     @partner_options
@@ -468,60 +472,49 @@ def _pact_commands(cli: click.Group) -> None:
                 [(m.partner_id, names[m.partner_id], m.role) for m in pact.members],
             )
 
-    def pact_options(f: F) -> F:
-        for decorator in reversed(
-            [
-                click.option("--title", help=_("The pact's title.")),
-                click.option("--type", "type_", help=_("The pact type (see the types command).")),
-                click.option(
-                    "--code", help=_("Code, e.g. PdC-2021-03 (default: the next free one).")
-                ),
-                click.option(
-                    "--year", type=int, help=_("Year of activation (default: from the start date).")
-                ),
-                click.option("--start", help=_("Start date, DD/MM/YYYY.")),
-                click.option("--end", help=_("End date, DD/MM/YYYY.")),
-                click.option("--zone", "zones", multiple=True, help=_("A zone (repeat for more).")),
-                click.option(
-                    "--theme", "themes", multiple=True, help=_("A theme (repeat for more).")
-                ),
-                click.option(
-                    "--objective",
-                    "objectives",
-                    multiple=True,
-                    help=_("An objective (repeat for more)."),
-                ),
-                click.option(
-                    "--target-group",
-                    "target_groups",
-                    multiple=True,
-                    help=_("A target group (repeat for more)."),
-                ),
-                click.option(
-                    "--member",
-                    "members",
-                    multiple=True,
-                    help=_("PARTNER_ID:ROLE (repeat for more)."),
-                ),
-                click.option("--predecessor", help=_("Id or code of the pact this one continues.")),
-                click.option("--notes", help=_("Free notes.")),
-                click.option(
-                    "--detail",
-                    "detail_pairs",
-                    multiple=True,
-                    help=_(
-                        "A field of the pact type, KEY=VALUE (VALUE may be JSON; repeat for more)."
-                    ),
-                ),
-                click.option(
-                    "--details-file",
-                    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                    help=_("A JSON file with the pact type's fields."),
-                ),
-            ]
-        ):
-            f = decorator(f)
-        return f
+    pact_options = _option_set(
+        click.option("--title", help=_("The pact's title.")),
+        click.option("--type", "type_", help=_("The pact type (see the types command).")),
+        click.option("--code", help=_("Code, e.g. PdC-2021-03 (default: the next free one).")),
+        click.option(
+            "--year", type=int, help=_("Year of activation (default: from the start date).")
+        ),
+        click.option("--start", help=_("Start date, DD/MM/YYYY.")),
+        click.option("--end", help=_("End date, DD/MM/YYYY.")),
+        click.option("--zone", "zones", multiple=True, help=_("A zone (repeat for more).")),
+        click.option("--theme", "themes", multiple=True, help=_("A theme (repeat for more).")),
+        click.option(
+            "--objective",
+            "objectives",
+            multiple=True,
+            help=_("An objective (repeat for more)."),
+        ),
+        click.option(
+            "--target-group",
+            "target_groups",
+            multiple=True,
+            help=_("A target group (repeat for more)."),
+        ),
+        click.option(
+            "--member",
+            "members",
+            multiple=True,
+            help=_("PARTNER_ID:ROLE (repeat for more)."),
+        ),
+        click.option("--predecessor", help=_("Id or code of the pact this one continues.")),
+        click.option("--notes", help=_("Free notes.")),
+        click.option(
+            "--detail",
+            "detail_pairs",
+            multiple=True,
+            help=_("A field of the pact type, KEY=VALUE (VALUE may be JSON; repeat for more)."),
+        ),
+        click.option(
+            "--details-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help=_("A JSON file with the pact type's fields."),
+        ),
+    )
 
     def pact_fields(
         registry: Registry, options: dict[str, Any], current: dict[str, Any] | None = None
@@ -697,39 +690,30 @@ def _activity_commands(cli: click.Group) -> None:
             ],
         )
 
-    def activity_options(f: F) -> F:
-        for decorator in reversed(
-            [
-                click.option("--pact", help=_("The pact (id or code).")),
-                click.option("--title", help=_("What it is.")),
-                click.option("--kind", help=_("visit, meeting, talk, event, testimony…")),
-                click.option("--when", "starts_at", help=_("Start, DD/MM/YYYY HH:MM.")),
-                click.option("--until", "ends_at", help=_("End, DD/MM/YYYY HH:MM.")),
-                click.option("--place", help=_("Where, as text.")),
-                click.option(
-                    "--place-partner",
-                    "place_partner_id",
-                    type=int,
-                    help=_("Where: the id of the hosting partner."),
-                ),
-                click.option(
-                    "--partner",
-                    "partner_ids",
-                    type=int,
-                    multiple=True,
-                    help=_("A partner taking part (repeat for more)."),
-                ),
-                click.option(
-                    "--audience", help=_("The group reached, e.g. a class (never a person).")
-                ),
-                click.option(
-                    "--audience-count", type=int, help=_("How many people the group has.")
-                ),
-                click.option("--notes", help=_("Free notes.")),
-            ]
-        ):
-            f = decorator(f)
-        return f
+    activity_options = _option_set(
+        click.option("--pact", help=_("The pact (id or code).")),
+        click.option("--title", help=_("What it is.")),
+        click.option("--kind", help=_("visit, meeting, talk, event, testimony…")),
+        click.option("--when", "starts_at", help=_("Start, DD/MM/YYYY HH:MM.")),
+        click.option("--until", "ends_at", help=_("End, DD/MM/YYYY HH:MM.")),
+        click.option("--place", help=_("Where, as text.")),
+        click.option(
+            "--place-partner",
+            "place_partner_id",
+            type=int,
+            help=_("Where: the id of the hosting partner."),
+        ),
+        click.option(
+            "--partner",
+            "partner_ids",
+            type=int,
+            multiple=True,
+            help=_("A partner taking part (repeat for more)."),
+        ),
+        click.option("--audience", help=_("The group reached, e.g. a class (never a person).")),
+        click.option("--audience-count", type=int, help=_("How many people the group has.")),
+        click.option("--notes", help=_("Free notes.")),
+    )
 
     @activities.command("add", help=_("Add an activity to a pact."))
     @activity_options
