@@ -91,6 +91,7 @@ __all__ = [
     "plan_testimonies",
     "plan_youth_talks",
     "testimonies_details",
+    "youth_details",
 ]
 
 DEMO_VERSION = 1
@@ -201,8 +202,12 @@ class GrestGroup:
     """A group of adolescents at a summer Grest: a label and a count, never people."""
 
     summer: int
-    label: str
+    ages: str
     adolescents: int
+
+    @property
+    def label(self) -> str:
+        return f"Grest {self.summer} – gruppo {self.ages} anni"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +226,7 @@ class SpeakerCategory:
 
     slug: str
     name: str
+    english: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,10 +508,10 @@ ASSOCIATIONS: tuple[Association, ...] = (
 )
 
 SPEAKER_CATEGORIES: tuple[SpeakerCategory, ...] = (
-    SpeakerCategory("police", "Polizia Locale"),
-    SpeakerCategory("health", "Salute"),
-    SpeakerCategory("politics", "Politica locale"),
-    SpeakerCategory("socio-health", "Operatori sociosanitari"),
+    SpeakerCategory("police", "Polizia Locale", "Local police"),
+    SpeakerCategory("health", "Salute", "Health"),
+    SpeakerCategory("politics", "Politica locale", "Local politics"),
+    SpeakerCategory("socio-health", "Operatori sociosanitari", "Socio-health workers"),
 )
 
 SPEAKERS: tuple[Speaker, ...] = (
@@ -562,8 +568,8 @@ ORATORIES: tuple[Oratory, ...] = (
         "Oratorio «Il Cortile»",
         "san-bernardino",
         (
-            GrestGroup(2021, "Grest 2021 – gruppo 14-17 anni", 31),
-            GrestGroup(2022, "Grest 2022 – gruppo 14-17 anni", 34),
+            GrestGroup(2021, "14-17", 31),
+            GrestGroup(2022, "14-17", 34),
         ),
     ),
     Oratory(
@@ -571,28 +577,28 @@ ORATORIES: tuple[Oratory, ...] = (
         "Oratorio «La Fontana»",
         "ombriano",
         (
-            GrestGroup(2021, "Grest 2021 – gruppo 14-17 anni", 38),
-            GrestGroup(2022, "Grest 2022 – gruppo 14-15 anni", 24),
-            GrestGroup(2022, "Grest 2022 – gruppo 16-17 anni", 21),
+            GrestGroup(2021, "14-17", 38),
+            GrestGroup(2022, "14-15", 24),
+            GrestGroup(2022, "16-17", 21),
         ),
     ),
     Oratory(
         "oratorio-campo-aperto",
         "Oratorio «Campo Aperto»",
         "castelnuovo",
-        (GrestGroup(2021, "Grest 2021 – gruppo 14-17 anni", 22),),
+        (GrestGroup(2021, "14-17", 22),),
     ),
     Oratory(
         "oratorio-il-ponte",
         "Oratorio «Il Ponte»",
         "santa-maria-della-croce",
-        (GrestGroup(2022, "Grest 2022 – gruppo 14-17 anni", 29),),
+        (GrestGroup(2022, "14-17", 29),),
     ),
     Oratory(
         "oratorio-girandola",
         "Oratorio «La Girandola»",
         "sabbioni",
-        (GrestGroup(2022, "Grest 2022 – gruppo 14-17 anni", 25),),
+        (GrestGroup(2022, "14-17", 25),),
     ),
 )
 
@@ -920,6 +926,10 @@ class YouthEdition:
     first_day: date
     last_day: date
 
+
+YOUTH_TALK_START = time(15, 0)
+YOUTH_TALK_MINUTES = 90
+YOUTH_TALK_LENGTH = timedelta(minutes=YOUTH_TALK_MINUTES)
 
 YOUTH_EDITIONS: tuple[YouthEdition, ...] = (
     YouthEdition("PdC-2020-03", 2021, date(2021, 6, 14), date(2021, 7, 23)),
@@ -1572,6 +1582,48 @@ def testimonies_details(ids: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
+def youth_details(edition: YouthEdition, ids: Mapping[str, int]) -> dict[str, Any]:
+    """A youth pact's ``details``, as the youth_legality plugin stores them.
+
+    Plain JSON built from the same facts as :func:`plan_youth_talks`: the
+    oratories with a group that summer host in every week of the edition, the
+    summer's speakers come any weekday, in the slots the demo's talks use.
+    """
+    weeks = []
+    monday = edition.first_day - timedelta(days=edition.first_day.weekday())
+    while monday <= edition.last_day:
+        weeks.append(monday.isoformat())
+        monday += timedelta(days=7)
+    sites = []
+    for oratory in ORATORIES:
+        groups = [g for g in oratory.groups if g.summer == edition.summer]
+        if groups:
+            sites.append(
+                {
+                    "partner_id": ids[oratory.key],
+                    "weeks": weeks,
+                    "groups": [
+                        {"label": g.label, "adolescents": g.adolescents, "age_range": g.ages}
+                        for g in groups
+                    ],
+                }
+            )
+    return {
+        "summer": edition.summer,
+        "host_sites": sites,
+        "required_categories": [
+            {"key": c.slug, "label_it": c.name, "label_en": c.english} for c in SPEAKER_CATEGORIES
+        ],
+        "speakers": [
+            {"partner_id": ids[s.key], "category": s.category, "weekdays": [0, 1, 2, 3, 4]}
+            for s in SPEAKERS
+            if edition.summer in s.summers
+        ],
+        "session_slots": [YOUTH_TALK_START.isoformat("minutes")],
+        "session_minutes": YOUTH_TALK_MINUTES,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class YouthTalk:
     """A speaker's talk to a Grest group at an oratory."""
@@ -1672,8 +1724,8 @@ def plan_youth_talks(edition: YouthEdition) -> tuple[YouthTalk, ...]:
                     group=group,
                     speaker=speaker.key,
                     category=category.slug,
-                    starts_at=datetime.combine(day, time(15, 0)),
-                    ends_at=datetime.combine(day, time(16, 30)),
+                    starts_at=datetime.combine(day, YOUTH_TALK_START),
+                    ends_at=datetime.combine(day, YOUTH_TALK_START) + YOUTH_TALK_LENGTH,
                 )
             )
     return tuple(sorted(talks, key=lambda t: (t.starts_at, t.oratory, t.group.label)))
@@ -1807,6 +1859,9 @@ def _details(spec: PactSpec, ids: Mapping[str, int]) -> dict[str, Any]:
     """The type-specific fields of a demo pact, in the shape its plugin validates."""
     if spec.type == "school_testimonies":
         return testimonies_details(ids)
+    edition = next((e for e in YOUTH_EDITIONS if e.pact_code == spec.code), None)
+    if edition is not None:
+        return youth_details(edition, ids)
     return {}
 
 

@@ -35,6 +35,8 @@ ENTRY_POINT_GROUP = "patti"
 #: Built-in plugins, registered in this order (their short name is the last dotted part).
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "patti.plugins.community_ties",
+    "patti.plugins.school_testimonies",
+    "patti.plugins.youth_legality",
     "patti.plugins.crema",
 )
 
