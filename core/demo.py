@@ -1777,7 +1777,7 @@ def build_demo(store: Store) -> None:
         for spec in PACTS:
             pact = _add_pact(store, spec, ids, codes, rng)
             codes[spec.code] = _id(pact)
-        store.update_meta(demo=True, demo_version=DEMO_VERSION)
+        store.update_meta(demo=True, demo_version=DEMO_VERSION, as_of=AS_OF.isoformat())
 
 
 def _add_partners(store: Store) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -57,12 +58,18 @@ class Plan:
 
     ``activities`` are plain dicts accepted by ``Registry.create_activities``;
     ``gaps`` say in words which requests could not be met (a planner never
-    drops one silently); ``stats`` are figures such as the load spread.
+    drops one silently); ``stats`` are machine-readable figures such as the
+    load spread, and ``summary`` the same told to a person, in the active
+    language. ``replaces`` names the activity kinds the planner owns:
+    applying the plan swaps the pact's still-planned activities of those
+    kinds for the proposal, even when the proposal is empty.
     """
 
     activities: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
+    replaces: frozenset[str] = frozenset()
 
     @property
     def feasible(self) -> bool:
@@ -111,8 +118,14 @@ class PactType:
     def has_planner(cls) -> bool:
         return cls.plan is not PactType.plan
 
-    def plan(self, pact: Pact, store: Store, *, seed: int = 0) -> Plan | None:
-        """Propose activities for ``pact``; ``None`` when this type has no planner."""
+    def plan(
+        self, pact: Pact, store: Store, *, seed: int = 0, not_before: date | None = None
+    ) -> Plan | None:
+        """Propose activities for ``pact``; ``None`` when this type has no planner.
+
+        The same ``seed`` must give the same plan; nothing is proposed before
+        ``not_before`` (the services pass today). Nothing may be written.
+        """
         return None
 
     def report_section(self, pact: Pact, store: Store) -> ReportSection | None:

@@ -102,11 +102,11 @@ class Registry:
         store: Store,
         *,
         plugins: PluginHost | None = None,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self.store = store
         self.plugins = plugins
-        self._today = today
+        self._today = today or _store_clock(store)
 
     # -- pact types and plugin hooks ------------------------------------------------
 
@@ -325,11 +325,15 @@ class Registry:
 
     # -- planners --------------------------------------------------------------------
 
-    def plan_pact(self, pact_id: int, *, seed: int = 0) -> Plan:
-        """Ask the pact's type for a proposal; nothing is written."""
+    def plan_pact(self, pact_id: int, *, seed: int = 0, not_before: date | None = None) -> Plan:
+        """Ask the pact's type for a proposal from ``not_before`` (default today); nothing
+        is written."""
         pact = self.store.pacts.get(pact_id)
         pact_type = self.pact_type(pact.type)
-        plan = pact_type().plan(pact, self.store, seed=seed) if pact_type else None
+        start = not_before or self._today()
+        plan = (
+            pact_type().plan(pact, self.store, seed=seed, not_before=start) if pact_type else None
+        )
         if plan is None:
             raise ValidationError(
                 _("Pacts of type {type} have no planner.").format(type=pact.type), field="type"
@@ -341,7 +345,7 @@ class Registry:
         in one durable write; done and cancelled activities are kept."""
         pact = self.store.pacts.get(pact_id)
         self._refuse_if_cancelled(pact)
-        kinds = {str(a.get("kind", "")) for a in plan.activities}
+        kinds = set(plan.replaces) | {str(a.get("kind", "")) for a in plan.activities}
         proposed = [
             validate_model(Activity, _without_record_fields({**a, "pact_id": pact_id}))
             for a in plan.activities
@@ -533,3 +537,20 @@ def _changed(current: R, revision: int | None, changes: dict[str, Any]) -> R:
     data["revision"] = current.revision if revision is None else revision
     data["updated_at"] = datetime.now().astimezone()
     return validate_model(type(current), data)
+
+
+def _store_clock(store: Store) -> Callable[[], date]:
+    """Today, unless the store is a snapshot frozen at a date (``as_of`` in its meta).
+
+    The demo is such a snapshot: seen from its ``as_of`` its past activities
+    are done and its future ones planned, so planning and the dashboard make
+    sense whatever the real date.
+    """
+    as_of = store.meta.get("as_of")
+    if isinstance(as_of, str):
+        try:
+            frozen = date.fromisoformat(as_of)
+        except ValueError:
+            return date.today
+        return lambda: frozen
+    return date.today

@@ -944,7 +944,39 @@ def _plan(
         for t in unmet
     ]
     stats = _stats(ctx, scheduler.load, len(tasks), len(activities), len(gaps))
-    return Plan(activities=activities, gaps=gaps, stats=stats)
+    return Plan(
+        activities=activities,
+        gaps=gaps,
+        stats=stats,
+        summary=_summary(stats),
+        replaces=frozenset({TALK}),
+    )
+
+
+def _summary(stats: dict[str, Any]) -> list[str]:
+    """The figures an operator checks before accepting a plan, in words."""
+    return [
+        _t(
+            "{groups} gruppi ({adolescents} adolescenti): {required} incontri richiesti, "
+            "{done} già svolti, {proposed} proposti.",
+            "{groups} groups ({adolescents} adolescents): {required} sessions required, "
+            "{done} already held, {proposed} proposed.",
+        ).format(
+            groups=stats["groups"],
+            adolescents=stats["adolescents"],
+            required=stats["sessions_required"],
+            done=stats["sessions_done"],
+            proposed=stats["sessions_proposed"],
+        ),
+        _t(
+            "Incontri per relatore da {low} a {high} (scarto {spread}).",
+            "Sessions per speaker from {low} to {high} (spread {spread}).",
+        ).format(
+            low=stats["speaker_load_min"],
+            high=stats["speaker_load_max"],
+            spread=stats["speaker_load_spread"],
+        ),
+    ]
 
 
 # -- the pact type -------------------------------------------------------------------------
@@ -1004,7 +1036,7 @@ class YouthLegality(PactType):
         try:
             details = _parse(pact)
         except pydantic.ValidationError as exc:
-            return Plan(gaps=[_invalid_details(exc)])
+            return Plan(gaps=[_invalid_details(exc)], replaces=frozenset({TALK}))
         return _plan(pact, store, details, seed, not_before)
 
     def report_section(self, pact: Pact, store: Store) -> ReportSection:

@@ -843,37 +843,56 @@ def test_a_bad_details_file_is_refused(populated: Populated, content: bytes, nee
     assert needle in line
 
 
-def planner_types(cli: Cli) -> list[str]:
-    return [t["name"] for t in cli.json("types") if t.get("planner")]
-
-
-def test_plan_proposes_activities_without_saving_them(cli: Cli) -> None:
+def test_plan_proposes_the_demo_testimonies_without_saving_them(cli: Cli) -> None:
     cli.ok("demo", "--no-open")
-    pact = next((p for p in cli.json("pacts", "list") if p["type"] in planner_types(cli)), None)
-    if pact is None:
-        pytest.skip("no pact type with a planner is registered yet")
     before = cli.path.read_bytes()
-    result = cli("plan", pact["code"], "--json")
-    assert result.exit_code == 0, result.stderr
-    plan = orjson.loads(result.stdout)
-    assert (plan["pact"], plan["applied"]) == (pact["code"], [])
-    table = cli("plan", pact["code"])
+    plan = cli.json("plan", "PdC-2021-01")
+    assert (plan["pact"], plan["applied"], plan["gaps"]) == ("PdC-2021-01", [], [])
+    stats = plan["stats"]
+    assert (stats["classes"], stats["associations"], stats["classes_short"]) == (30, 19, 0)
+    assert stats["visits_done"] + stats["visits_planned"] == stats["visits_requested"] == 60
+    # the demo is a snapshot as of 1 January 2022: nothing is proposed before it
+    assert min(a["starts_at"] for a in plan["activities"]) >= "2022-01-01"
+    table = cli("plan", "PdC-2021-01")
     assert table.exit_code == 0, table.stderr
-    assert columns(table.stdout.splitlines()[0]) == ["When", "Where", "Audience", "With"]
+    lines = table.stdout.splitlines()
+    assert columns(lines[0]) == ["When", "Where", "Audience", "With"]
+    assert "30 classes in 4 schools: 60 testimonies requested, 20 already done, 40 proposed." in (
+        lines
+    )
     assert cli.path.read_bytes() == before
 
 
-def test_plan_apply_saves_the_proposal_as_planned_activities(cli: Cli) -> None:
+def test_plan_apply_replaces_the_planned_visits_in_one_write(cli: Cli) -> None:
     cli.ok("demo", "--no-open")
-    pact = next((p for p in cli.json("pacts", "list") if p["type"] in planner_types(cli)), None)
-    if pact is None:
-        pytest.skip("no pact type with a planner is registered yet")
-    result = cli("plan", pact["code"], "--apply", "--json")
-    assert result.exit_code == 0, result.stderr
-    applied = orjson.loads(result.stdout)["applied"]
-    saved = cli.json("activities", "list", "--pact", pact["code"], "--status", "planned")
-    assert set(applied) <= {a["id"] for a in saved}
-    assert len(applied) == len(orjson.loads(result.stdout)["activities"])
+    planned_before = cli.json("activities", "list", "--pact", "PdC-2021-01", "--status", "planned")
+    done_before = cli.json("activities", "list", "--pact", "PdC-2021-01", "--status", "done")
+    result = cli.json("plan", "PdC-2021-01", "--apply", "--seed", "3")
+    planned = cli.json("activities", "list", "--pact", "PdC-2021-01", "--status", "planned")
+    assert sorted(result["applied"]) == sorted(a["id"] for a in planned)
+    assert len(planned) == len(result["activities"]) == len(planned_before)
+    assert not {a["id"] for a in planned} & {a["id"] for a in planned_before}
+    assert cli.json("activities", "list", "--pact", "PdC-2021-01", "--status", "done") == (
+        done_before
+    )
+    assert cli("check").exit_code == 0
+
+
+def test_plan_from_a_date_past_the_window_reports_every_class(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    result = cli("plan", "PdC-2021-01", "--from", "01/06/2022", "--json")
+    assert result.exit_code == 0
+    plan = orjson.loads(result.stdout)
+    assert plan["activities"] == []
+    assert plan["stats"]["classes_short"] == len(plan["gaps"]) > 0
+    assert result.stderr.strip() == f"{len(plan['gaps'])} requests could not be met."
+
+
+def test_plan_youth_talks_meets_every_category_for_every_group(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    plan = cli.json("plan", "PdC-2021-02")
+    assert plan["gaps"] == []
+    assert plan["stats"]["sessions_proposed"] == plan["stats"]["groups"] * 4
 
 
 # -- check -----------------------------------------------------------------------------
@@ -1040,6 +1059,7 @@ BAD_INPUT: list[tuple[str, list[str]]] = [
     ("plan 1", ["community_ties", "planner"]),
     ("plan 1 --apply", ["community_ties", "planner"]),
     ("plan PdC-1999-01", ["PdC-1999-01"]),
+    ("plan 1 --from 31/02/2022", ["--from"]),
     ("partners add --name ' ' --kind school", ["name", "empty"]),
     ("partners add --name X --kind school --zone 'Zona Nord'", ["zones"]),
     ("activities record 1 --attendance 3 --cancelled", ["Attendance"]),

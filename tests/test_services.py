@@ -213,3 +213,36 @@ def test_many_activities_are_added_all_or_nothing(
     assert len(added) == 5
     query = ActivityQuery(date_from=date(2021, 10, 2), date_to=date(2021, 10, 3))
     assert [a.title for a in registry.list_activities(query)] == ["Visita 2", "Visita 3"]
+
+
+# -- planning -----------------------------------------------------------------------
+
+
+def test_a_demo_store_is_seen_as_of_its_snapshot_date(store: Store) -> None:
+    from patti.core.demo import AS_OF, build_demo
+
+    build_demo(store)
+    assert Registry(store)._today() == AS_OF
+    assert Registry(store, today=lambda: TODAY)._today() == TODAY
+
+
+def test_a_store_without_a_snapshot_date_is_seen_today(store: Store) -> None:
+    assert Registry(store)._today() == date.today()
+
+
+def test_an_empty_plan_still_clears_the_planned_activities_it_owns(store: Store) -> None:
+    from patti.core.demo import build_demo
+    from patti.core.pact_types import Plan
+    from patti.core.plugins import PluginHost
+
+    build_demo(store)
+    registry = Registry(store, plugins=PluginHost(entry_point_group=None))
+    pact = registry.pact("PdC-2021-01")
+    assert pact.id is not None
+    kinds = {"testimony"}
+    mine = registry.list_activities(ActivityQuery(pact_id=pact.id))
+    planned = [a for a in mine if a.status is ActivityStatus.PLANNED]
+    kept = [a for a in mine if a.status is not ActivityStatus.PLANNED]
+    assert planned and kept
+    assert registry.apply_plan(pact.id, Plan(replaces=frozenset(kinds))) == []
+    assert registry.list_activities(ActivityQuery(pact_id=pact.id)) == kept

@@ -865,11 +865,20 @@ def _plugin_commands(cli: click.Group) -> None:
         "--apply", "apply_", is_flag=True, help=_("Save the proposal as planned activities.")
     )
     @click.option("--seed", type=int, default=0, show_default=True, help=_("Tie-breaking seed."))
+    @click.option(
+        "--from",
+        "not_before",
+        metavar=_("DATE"),
+        help=_("Propose nothing before this date (default: today)."),
+    )
     @click.option("--json", "as_json_", is_flag=True, help=_("Print JSON."))
-    def plan_command(ref: str, apply_: bool, seed: int, as_json_: bool) -> None:
+    def plan_command(
+        ref: str, apply_: bool, seed: int, not_before: str | None, as_json_: bool
+    ) -> None:
         registry = session().open(write=apply_)
         pact = registry.pact(ref)
-        plan = registry.plan_pact(pact.id or 0, seed=seed)
+        start = _date_option(not_before, "--from")
+        plan = registry.plan_pact(pact.id or 0, seed=seed, not_before=start)
         saved = registry.apply_plan(pact.id or 0, plan) if apply_ else []
         if as_json_:
             echo_json(
@@ -878,6 +887,7 @@ def _plugin_commands(cli: click.Group) -> None:
                     "activities": orjson.loads(orjson.dumps(plan.activities)),
                     "gaps": plan.gaps,
                     "stats": plan.stats,
+                    "summary": plan.summary,
                     "applied": [a.id for a in saved],
                 }
             )
@@ -903,8 +913,8 @@ def _plugin_commands(cli: click.Group) -> None:
                     for a in plan.activities
                 ],
             )
-            for key, value in plan.stats.items():
-                click.echo(f"{key}: {value}")
+            for line in plan.summary:
+                click.echo(clean_text(line))
             for gap in plan.gaps:
                 click.echo(_("Not met: {gap}").format(gap=gap))
             if apply_:

@@ -412,7 +412,10 @@ class SchoolTestimonies(PactType):
         try:
             details = SchoolTestimoniesDetails.model_validate(pact.details)
         except pydantic.ValidationError as exc:
-            return Plan(gaps=[_t("dettagli: {p}", "details: {p}").format(p=_errors(exc))])
+            return Plan(
+                gaps=[_t("dettagli: {p}", "details: {p}").format(p=_errors(exc))],
+                replaces=frozenset({ACTIVITY_KIND}),
+            )
         partners = dict(store.partners.raw_items())
         problem, warnings = _problem(pact, details, partners, store, not_before)
         solution = planner.solve(problem, seed=seed)
@@ -649,7 +652,53 @@ def _plan_from(
         "short_gap_classes": short_gap,
         "warnings": warnings,
     }
-    return Plan(activities=rows, gaps=gaps, stats=stats)
+    return Plan(
+        activities=rows,
+        gaps=gaps,
+        stats=stats,
+        summary=_summary(stats),
+        replaces=frozenset({ACTIVITY_KIND}),
+    )
+
+
+def _summary(stats: dict[str, Any]) -> list[str]:
+    """The figures an operator checks before accepting a plan, in words."""
+    lines = [
+        _t(
+            "{classes} classi in {schools} scuole: {requested} testimonianze richieste, "
+            "{done} già svolte, {planned} proposte.",
+            "{classes} classes in {schools} schools: {requested} testimonies requested, "
+            "{done} already done, {planned} proposed.",
+        ).format(
+            classes=stats["classes"],
+            schools=stats["schools"],
+            requested=stats["visits_requested"],
+            done=stats["visits_done"],
+            planned=stats["visits_planned"],
+        ),
+        _t(
+            "Associazioni: {used} di {total} coinvolte, {full} al massimo delle visite; "
+            "visite per associazione da {low} a {high} (scarto {spread}).",
+            "Associations: {used} of {total} involved, {full} at their maximum of visits; "
+            "visits per association from {low} to {high} (spread {spread}).",
+        ).format(
+            used=stats["associations_used"],
+            total=stats["associations"],
+            full=stats["associations_at_max"],
+            low=stats["load_min"],
+            high=stats["load_max"],
+            spread=stats["load_spread"],
+        ),
+    ]
+    if stats["short_gap_classes"]:
+        lines.append(
+            _t(
+                "Visite più ravvicinate del previsto per: {classes}.",
+                "Visits closer together than requested for: {classes}.",
+            ).format(classes=", ".join(stats["short_gap_classes"]))
+        )
+    lines.extend(stats["warnings"])
+    return lines
 
 
 def _describe_shortfall(
