@@ -8,6 +8,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 from .hookspecs import hookimpl
+from .i18n import bilingual
 from .pact_types import PactType, Plan, ReportSection, Role
 
-__all__ = ["PactType", "Plan", "ReportSection", "Role", "__version__", "hookimpl"]
+__all__ = ["PactType", "Plan", "ReportSection", "Role", "__version__", "bilingual", "hookimpl"]

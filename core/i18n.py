@@ -54,6 +54,15 @@ def current_language() -> str:
     return _language
 
 
+def bilingual(italian: str, english: str) -> str:
+    """Pick one of a pair of texts by the active language.
+
+    For text that cannot go through the gettext catalog: plugins (a
+    third-party package cannot add to it) and labels stored in data.
+    """
+    return italian if _language == "it" else english
+
+
 def _(message: str) -> str:
     """Translate ``message`` into the active language."""
     return _translations.gettext(message)

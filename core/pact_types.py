@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .i18n import _, current_language
+from .i18n import _, bilingual
 from .model import Indicator, Pact
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class Role:
 
     @property
     def label(self) -> str:
-        return self.label_it if current_language() == "it" else self.label_en
+        return bilingual(self.label_it, self.label_en)
 
     def describe_count(self) -> str:
         if self.max is None:
@@ -104,11 +104,11 @@ class PactType:
 
     @classmethod
     def label(cls) -> str:
-        return cls.label_it if current_language() == "it" else cls.label_en
+        return bilingual(cls.label_it, cls.label_en)
 
     @classmethod
     def description(cls) -> str:
-        return cls.description_it if current_language() == "it" else cls.description_en
+        return bilingual(cls.description_it, cls.description_en)
 
     @classmethod
     def role(cls, name: str) -> Role | None:
@@ -127,6 +127,16 @@ class PactType:
         ``not_before`` (the services pass today). Nothing may be written.
         """
         return None
+
+    @classmethod
+    def problems(cls, pact: Pact, store: Store) -> list[str]:
+        """What is wrong with ``pact`` that only the store can tell, in words.
+
+        Called on every save after ``Details`` validated (e.g. a school named
+        in the details is not a member of the pact); any problem refuses the
+        save. Checks that are not about one type belong in ``validate_pact``.
+        """
+        return []
 
     def report_section(self, pact: Pact, store: Store) -> ReportSection | None:
         """This type's part of the annual report for ``pact``; ``None`` for none."""

@@ -17,18 +17,23 @@ import functools
 import importlib
 import os
 import traceback
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pluggy
+import pydantic
 
 from . import __version__, hookspecs
 from .errors import PattiError
 from .i18n import _
 from .pact_types import PactType
 from .reference import BASE_THEMES, ReferenceData
+
+if TYPE_CHECKING:
+    from .store import Store
 
 ENTRY_POINT_GROUP = "patti"
 
@@ -41,8 +46,16 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 class PluginConflictError(PattiError):
     """Two plugins claim the same name (pact type or export format)."""
+
+
+class PluginError(PattiError):
+    """A plugin's code raised: the plugin is now disabled and the operation did not happen."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,8 @@ class PluginHost:
         self._loaded = False
         self._info: dict[str, PluginInfo] = {}
         self._pact_types: dict[str, type[PactType]] | None = None
+        self._type_owners: dict[str, str] = {}
+        self._started: weakref.WeakSet[Store] = weakref.WeakSet()
         self._exporters: dict[str, Any] | None = None
         self._reference: ReferenceData | None = None
 
@@ -215,6 +230,40 @@ class PluginHost:
                 self._disable(impl.plugin_name, hook_name, exc)
         return results
 
+    def startup(self, store: Store) -> None:
+        """Call the ``startup`` hook once for ``store`` (the CLI and the TUI both open one)."""
+        if store in self._started:
+            return
+        self._started.add(store)
+        self.call("startup", store=store)
+
+    def guarded(
+        self,
+        pact_type: type[PactType],
+        stage: str,
+        function: Callable[P, T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run a pact type's own code (details, checks, planner): if it raises, disable
+        the plugin that registered the type and raise :class:`PluginError` instead.
+
+        Project errors and pydantic validation errors are answers, not failures:
+        they pass through.
+        """
+        try:
+            return function(*args, **kwargs)
+        except (PattiError, pydantic.ValidationError):
+            raise
+        except Exception as exc:
+            owner = self._type_owners.get(pact_type.name, pact_type.__module__)
+            self._disable(owner, stage, exc)
+            raise PluginError(
+                _("The plugin {name} failed ({stage}) and has been disabled: {error}").format(
+                    name=owner, stage=stage, error=self.failures[-1].error
+                )
+            ) from exc
+
     def _collect(self, hook_name: str, accept: Callable[..., None]) -> None:
         """Run a ``register_*`` hook; a plugin's registrations count only if it did not fail."""
         self.load()
@@ -263,6 +312,7 @@ class PluginHost:
 
             self._collect("register_pact_types", accept)
             self._pact_types = {name: cls for name, (_p, cls) in sorted(found.items())}
+            self._type_owners = {name: plugin for name, (plugin, _c) in found.items()}
         return self._pact_types
 
     def pact_type(self, name: str) -> type[PactType] | None:
@@ -327,6 +377,7 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "PluginConflictError",
+    "PluginError",
     "PluginFailure",
     "PluginHost",
     "PluginInfo",

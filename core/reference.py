@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .i18n import current_language
+from .i18n import bilingual
 from .model import PartnerKind
 
 
@@ -26,7 +26,7 @@ class Theme:
 
     @property
     def label(self) -> str:
-        return self.label_it if current_language() == "it" else self.label_en
+        return bilingual(self.label_it, self.label_en)
 
 
 @dataclass(frozen=True)

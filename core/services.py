@@ -132,25 +132,31 @@ class Registry:
         return pact_type
 
     def _checked(self, pact: Pact) -> Pact:
-        """Validate the type's details and run the plugins' ``validate_pact`` hooks."""
+        """Validate the type's details and its store checks, then the ``validate_pact`` hooks."""
         pact_type = self.pact_type(pact.type)
+        if self.plugins is None:
+            return pact
+        problems: list[str] = []
         if pact_type is not None:
             try:
-                details = pact_type.Details.model_validate(pact.details)
+                details = self.plugins.guarded(
+                    pact_type, "details", pact_type.Details.model_validate, pact.details
+                )
             except pydantic.ValidationError as exc:
                 raise ValidationError(
                     _("details: {problem}").format(problem=describe_validation_error(exc)),
                     field="details",
                 ) from exc
             pact = pact.model_copy(update={"details": details.model_dump(mode="json")})
-        if self.plugins is not None:
-            problems: list[str] = []
-            for _plugin, result in self.plugins.call(
-                "validate_pact", pact=pact, pact_type=pact_type, store=self.store
-            ):
-                problems.extend(str(p) for p in result or ())
-            if problems:
-                raise ValidationError("; ".join(problems))
+            problems.extend(
+                self.plugins.guarded(pact_type, "problems", pact_type.problems, pact, self.store)
+            )
+        for _plugin, result in self.plugins.call(
+            "validate_pact", pact=pact, pact_type=pact_type, store=self.store
+        ):
+            problems.extend(str(p) for p in result or ())
+        if problems:
+            raise ValidationError("; ".join(problems))
         return pact
 
     def check(self) -> list[str]:
@@ -331,9 +337,11 @@ class Registry:
         pact = self.store.pacts.get(pact_id)
         pact_type = self.pact_type(pact.type)
         start = not_before or self._today()
-        plan = (
-            pact_type().plan(pact, self.store, seed=seed, not_before=start) if pact_type else None
-        )
+        plan = None
+        if pact_type is not None and self.plugins is not None:
+            plan = self.plugins.guarded(
+                pact_type, "plan", pact_type().plan, pact, self.store, seed=seed, not_before=start
+            )
         if plan is None:
             raise ValidationError(
                 _("Pacts of type {type} have no planner.").format(type=pact.type), field="type"

@@ -29,7 +29,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from patti.core import PactType, Plan, ReportSection, Role, hookimpl
-from patti.core.i18n import current_language
+from patti.core import bilingual as _t  # short: every message of this plugin goes through it
 from patti.core.model import (
     Activity,
     ActivityStatus,
@@ -56,7 +56,6 @@ __all__ = [
     "YouthLegality",
     "YouthLegalityDetails",
     "register_pact_types",
-    "validate_pact",
 ]
 
 TALK = "talk"
@@ -64,11 +63,6 @@ TALK = "talk"
 
 _WEEKDAYS_IT = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _t(italian: str, english: str) -> str:
-    """The text in the active language (see the module docstring for why not gettext)."""
-    return italian if current_language() == "it" else english
 
 
 def _weekday(day: date) -> str:
@@ -1190,11 +1184,3 @@ class YouthLegality(PactType):
 @hookimpl
 def register_pact_types(register: Callable[[type[PactType]], None]) -> None:
     register(YouthLegality)
-
-
-@hookimpl
-def validate_pact(pact: Pact, pact_type: type[PactType] | None, store: Store) -> list[str] | None:
-    """Check the sites and speakers of a youth-legality pact against the store."""
-    if pact.type != YouthLegality.name:
-        return None
-    return YouthLegality.problems(pact, store)

@@ -775,14 +775,13 @@ def test_the_report_counts_classes_pupils_testimonies_and_partners(
     assert not any(c.name in text for p in demo.partners.all() for c in p.contacts)
 
 
-# -- validate_pact ------------------------------------------------------------------------
+# -- problems the store reveals -------------------------------------------------------
 
 
 def _problems(host: PluginHost, pact: Pact, store: Store) -> list[str]:
-    results = host.call(
-        "validate_pact", pact=pact, pact_type=host.pact_type(pact.type), store=store
-    )
-    return [p for name, found in results if name == "school_testimonies" for p in found or ()]
+    pact_type = host.pact_type(pact.type)
+    assert pact_type is SchoolTestimonies
+    return pact_type.problems(pact, store)
 
 
 def test_the_demo_pact_validates(demo: Store, host: PluginHost) -> None:
@@ -820,11 +819,6 @@ def test_validate_flags_wrong_kinds_missing_partners_and_roles(
     )
     assert "association 999: no such partner" in problems
     assert "school 998: no such partner" in problems
-
-
-def test_validate_leaves_other_pact_types_alone(store: Store, host: PluginHost) -> None:
-    pact = store.add(Pact(code="X-1", title="Vicini", type="community_ties", year=2021))
-    assert _problems(host, pact, store) == []
 
 
 def test_validate_reports_bad_details_in_words(store: Store, host: PluginHost) -> None:

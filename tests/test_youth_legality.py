@@ -29,7 +29,6 @@ from patti.plugins import youth_legality
 from patti.plugins.youth_legality import (
     YouthLegality,
     YouthLegalityDetails,
-    validate_pact,
 )
 
 W1 = date(2023, 6, 12)
@@ -289,7 +288,7 @@ def test_errors_are_in_italian_for_italian_operators(world: World) -> None:
 
 def test_a_complete_pact_passes_the_checks(world: World) -> None:
     pact = world.pact(grest(world), status="active")
-    assert validate_pact(pact, YouthLegality, world.store) == []
+    assert YouthLegality.problems(pact, world.store) == []
 
 
 def test_a_site_must_be_a_parish_that_is_a_host_member(world: World) -> None:
@@ -314,7 +313,7 @@ def test_a_speaker_must_exist_and_be_a_speaker_member(world: World) -> None:
         members=members,
         details=details,
     )
-    problems = validate_pact(pact, YouthLegality, world.store) or []
+    problems = YouthLegality.problems(pact, world.store)
     assert "speaker: no partner with id 999" in problems
     assert (
         "Polizia Locale is listed as a speaker but is not a member of the pact "
@@ -328,11 +327,6 @@ def test_a_draft_may_lack_a_category_but_a_proposed_pact_may_not(world: World) -
     draft = world.pact(details)
     with pytest.raises(ValidationError, match="no speaker for the category «Local politics»"):
         world.registry.set_pact_status(draft.id or 0, "proposed")
-
-
-def test_the_check_ignores_other_pact_types(world: World) -> None:
-    pact = Pact(code="PdC-2023-01", title="x", type="community_ties", year=2023, details={})
-    assert validate_pact(pact, None, world.store) is None
 
 
 # -- the planner ------------------------------------------------------------------------------
@@ -570,7 +564,7 @@ def test_demo_details_fit_the_demo_store(store: Store, host: PluginHost) -> None
     for edition in demo.YOUTH_EDITIONS:
         pact = next(p for p in store.pacts.all() if p.code == edition.pact_code)
         YouthLegalityDetails.model_validate(pact.details)
-        assert validate_pact(pact, YouthLegality, store) == []
+        assert YouthLegality.problems(pact, store) == []
         plan = YouthLegality().plan(pact, store)
         assert plan.gaps == []
         groups = plan.stats["groups"] * 4

@@ -59,7 +59,7 @@ class Session:
             self._store = Store.open(path, readonly=readonly)
             click.get_current_context().call_on_close(self.close)
             if self.plugins is not None:
-                self.plugins.call("startup", store=self._store)
+                self.plugins.startup(self._store)
         if write and self._store.readonly:
             fail(self._store.readonly_reason() or _("The store is open read-only."))
         return Registry(self._store, plugins=self.plugins)

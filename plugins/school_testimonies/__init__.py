@@ -24,7 +24,7 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from patti.core import PactType, Plan, ReportSection, Role, hookimpl
-from patti.core.i18n import current_language
+from patti.core import bilingual as _t  # short: every message of this plugin goes through it
 from patti.core.model import ActivityStatus, Day, Indicator, Pact, PartnerKind
 from patti.core.store import Store
 from patti.core.text import clean_text
@@ -42,9 +42,7 @@ __all__ = [
     "SchoolTestimoniesDetails",
     "TimeSlot",
     "class_label",
-    "problems",
     "register_pact_types",
-    "validate_pact",
 ]
 
 ACTIVITY_KIND = "testimony"
@@ -54,11 +52,6 @@ TESTIFYING_KINDS = frozenset(
     {PartnerKind.ASSOCIATION, PartnerKind.INFORMAL_GROUP, PartnerKind.CITIZENS_GROUP}
 )
 """Partner kinds that can give a testimony of volunteering."""
-
-
-def _t(it: str, en: str) -> str:
-    """This plugin's text in the active language."""
-    return it if current_language() == "it" else en
 
 
 # -- details -------------------------------------------------------------------------
@@ -420,6 +413,12 @@ class SchoolTestimonies(PactType):
         problem, warnings = _problem(pact, details, partners, store, not_before)
         solution = planner.solve(problem, seed=seed)
         return _plan_from(pact, details, partners, problem, solution, warnings, seed)
+
+    @classmethod
+    def problems(cls, pact: Pact, store: Store) -> list[str]:
+        """Schools must be schools under an institute and members as schools; associations
+        members as associations."""
+        return _store_problems(pact, store)
 
     def report_section(self, pact: Pact, store: Store) -> ReportSection:
         """Classes and pupils reached, testimonies done and planned, who took part."""
@@ -853,7 +852,7 @@ def _errors(exc: pydantic.ValidationError) -> str:
     return describe_validation_error(exc)
 
 
-def problems(pact: Pact, store: Store) -> list[str]:
+def _store_problems(pact: Pact, store: Store) -> list[str]:
     """What is wrong with a testimonies pact's schools and associations, in words."""
     try:
         details = SchoolTestimoniesDetails.model_validate(pact.details)
@@ -931,11 +930,3 @@ def problems(pact: Pact, store: Store) -> list[str]:
 @hookimpl
 def register_pact_types(register: Callable[[type[PactType]], None]) -> None:
     register(SchoolTestimonies)
-
-
-@hookimpl
-def validate_pact(pact: Pact, pact_type: type[PactType] | None, store: Store) -> list[str] | None:
-    """Check the schools and associations of a testimonies pact; other pacts are not ours."""
-    if pact.type != SchoolTestimonies.name:
-        return None
-    return problems(pact, store)
