@@ -89,6 +89,16 @@ class PluginInfo:
         }
 
 
+@dataclass(frozen=True)
+class PaletteCommand:
+    """An entry a plugin adds to the TUI's command palette."""
+
+    plugin: str
+    title: str
+    help: str
+    callback: Callable[[Any], object]
+
+
 def _names(variable: str) -> set[str] | None:
     value = os.environ.get(variable)
     if value is None:
@@ -119,6 +129,7 @@ class PluginHost:
         self._started: weakref.WeakSet[Store] = weakref.WeakSet()
         self._exporters: dict[str, Any] | None = None
         self._reference: ReferenceData | None = None
+        self._palette: list[PaletteCommand] | None = None
 
     # -- loading ---------------------------------------------------------------
 
@@ -210,6 +221,7 @@ class PluginHost:
         self._pact_types = None
         self._exporters = None
         self._reference = None
+        self._palette = None
 
     # -- calling hooks safely -----------------------------------------------------
 
@@ -245,8 +257,21 @@ class PluginHost:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """Run a pact type's own code (details, checks, planner): if it raises, disable
-        the plugin that registered the type and raise :class:`PluginError` instead.
+        """Run a pact type's own code (details, checks, planner) under :meth:`run_plugin`,
+        on behalf of the plugin that registered the type."""
+        owner = self._type_owners.get(pact_type.name, pact_type.__module__)
+        return self.run_plugin(owner, stage, function, *args, **kwargs)
+
+    def run_plugin(
+        self,
+        plugin: str,
+        stage: str,
+        function: Callable[P, T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run code a plugin supplied: if it raises, disable ``plugin`` and raise
+        :class:`PluginError` instead, so the caller reports one line and writes nothing.
 
         Project errors and pydantic validation errors are answers, not failures:
         they pass through.
@@ -256,11 +281,10 @@ class PluginHost:
         except (PattiError, pydantic.ValidationError):
             raise
         except Exception as exc:
-            owner = self._type_owners.get(pact_type.name, pact_type.__module__)
-            self._disable(owner, stage, exc)
+            self._disable(plugin, stage, exc)
             raise PluginError(
                 _("The plugin {name} failed ({stage}) and has been disabled: {error}").format(
-                    name=owner, stage=stage, error=self.failures[-1].error
+                    name=plugin, stage=stage, error=self.failures[-1].error
                 )
             ) from exc
 
@@ -291,6 +315,7 @@ class PluginHost:
         self.pact_types()
         self.exporters()
         self.reference_data()
+        self.palette_commands()
         return sorted(self._info.values(), key=lambda i: (not i.builtin, i.name))
 
     def pact_types(self) -> dict[str, type[PactType]]:
@@ -355,6 +380,24 @@ class PluginHost:
             self._reference = merged
         return self._reference
 
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Command-palette entries from ``register_palette_commands``, in plugin order."""
+        if self._palette is None:
+            found: list[PaletteCommand] = []
+            for info in self._info.values():
+                info.adds.pop("palette_commands", None)
+
+            def accept(
+                plugin: str, title: str, help: str, callback: Callable[[Any], object]
+            ) -> None:
+                if not callable(callback):
+                    raise TypeError(f"{callback!r} is not callable")
+                found.append(PaletteCommand(plugin, str(title), str(help), callback))
+
+            self._collect("register_palette_commands", accept)
+            self._palette = found
+        return self._palette
+
 
 _default_host: PluginHost | None = None
 
@@ -376,6 +419,7 @@ def set_plugin_host(host: PluginHost | None) -> None:
 __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
+    "PaletteCommand",
     "PluginConflictError",
     "PluginError",
     "PluginFailure",

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
 
-from patti.core.i18n import N_
+from patti.core.i18n import N_, _
+from patti.core.plugins import PluginHost
 from patti.core.services import Registry
 from patti.core.store import Store
 from patti.core.text import clean_text
 
+from .commands import PALETTE_PLACEHOLDER, plugin_commands, translated
 from .localise import localise_bindings
 from .screens import PactsScreen
 
@@ -22,7 +27,6 @@ class PattiApp(App[None]):
 
     CSS_PATH = "patti.tcss"
     TITLE = "patti"
-    ENABLE_COMMAND_PALETTE = False  # comes back translated with the full operator UI
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", N_("Quit"), id="quit"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, id="quit-ctrl"),
@@ -32,16 +36,51 @@ class PattiApp(App[None]):
         super().__init__()
         localise_bindings(self)
         self.registry = registry
+        self._failures_reported = 0
         self.sub_title = clean_text(str(registry.store.path))
 
     def on_mount(self) -> None:
         self.push_screen(PactsScreen(self.registry))
+        self.report_plugin_failures()
+
+    def report_plugin_failures(self) -> None:
+        """One notification per plugin disabled since the last report: the app goes on."""
+        host = self.registry.plugins
+        if host is None:
+            return
+        host.plugins()  # load and run the registrations, where most failures show up
+        for failure in host.failures[self._failures_reported :]:
+            self.notify(
+                clean_text(
+                    _("The plugin {name} was disabled ({stage}): {error}").format(
+                        name=failure.name, stage=failure.stage, error=failure.error
+                    )
+                ),
+                title=_("Plugin disabled"),
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+        self._failures_reported = len(host.failures)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from translated(super().get_system_commands(screen))
+        yield from plugin_commands(self, self.registry.plugins)
+
+    def action_command_palette(self) -> None:
+        open_already = any(isinstance(s, CommandPalette) for s in self.screen_stack)
+        if self.use_command_palette and not open_already:
+            self.push_screen(
+                CommandPalette(placeholder=_(PALETTE_PLACEHOLDER), id="--command-palette")
+            )
 
 
-def run_app(path: Path) -> None:
+def run_app(path: Path, plugins: PluginHost | None = None) -> None:
     """Open the store at ``path`` (read-only if another instance holds it) and run the UI."""
     store = Store.open(path)
     try:
-        PattiApp(Registry(store)).run()
+        if plugins is not None:
+            plugins.startup(store)
+        PattiApp(Registry(store, plugins=plugins)).run()
     finally:
         store.close()

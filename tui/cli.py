@@ -951,7 +951,7 @@ def demo_store_path() -> Path:
 def _open_tui(s: Session, path: Path) -> None:
     from patti.tui.app import run_app
 
-    run_app(path)
+    run_app(path, s.plugins)
 
 
 def _preparse_language(argv: Sequence[str]) -> str | None:

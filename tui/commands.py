@@ -1,0 +1,67 @@
+"""The command palette: Textual's own commands in the operator's language, plus plugins'.
+
+Textual's system commands are English literals; their texts are listed here
+with ``N_`` so the catalog carries them, and translated when the palette
+opens. Entries from ``register_palette_commands`` run through the plugin
+host, so one that raises disables its plugin and becomes a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SystemCommand
+
+from patti.core.errors import PattiError
+from patti.core.i18n import N_, _
+from patti.core.plugins import PaletteCommand, PluginHost
+from patti.core.text import clean_text
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+#: Textual 8's system command texts, so that the catalog has them.
+TEXTUAL_TEXTS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
+
+PALETTE_PLACEHOLDER = N_("Search for commands…")
+
+
+def translated(commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
+    """Textual's commands with their title and help in the active language."""
+    for command in commands:
+        yield command._replace(title=_(command.title), help=_(command.help))
+
+
+def plugin_commands(app: App[Any], host: PluginHost | None) -> Iterable[SystemCommand]:
+    """One palette entry per plugin command; plugin text is data, so it is cleaned."""
+    if host is None:
+        return
+    for entry in host.palette_commands():
+        yield SystemCommand(
+            clean_text(entry.title), clean_text(entry.help), _runner(app, host, entry)
+        )
+
+
+def _runner(app: App[Any], host: PluginHost, entry: PaletteCommand) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            host.run_plugin(entry.plugin, "palette", entry.callback, app)
+        except PattiError as exc:
+            app.notify(clean_text(str(exc)), severity="error", markup=False)
+
+    return run
