@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from patti.core.demo import SCHOOL_CLOSURES, TESTIMONY_WINDOW
 from patti.core.model import Activity, ActivityStatus, Membership, Pact, Partner, PartnerKind
 from patti.core.store import Store
 from patti.plugins.school_testimonies import SchoolTestimonies
@@ -52,15 +53,9 @@ SIZES = (
     Size("city-2-weeks", 100, 300, (5, 10), weeks=2),
 )
 
-WINDOW = (date(2021, 10, 4), date(2022, 5, 27))
-CLOSURES = (
-    (date(2021, 11, 1), date(2021, 11, 1)),
-    (date(2021, 12, 8), date(2021, 12, 8)),
-    (date(2021, 12, 23), date(2022, 1, 6)),
-    (date(2022, 2, 28), date(2022, 3, 1)),
-    (date(2022, 4, 14), date(2022, 4, 19)),
-    (date(2022, 4, 25), date(2022, 4, 25)),
-)
+# The demo's school year 2021/22, from its first Monday, with its closures.
+WINDOW = (date(2021, 10, 4), TESTIMONY_WINDOW[1])
+CLOSURES = SCHOOL_CLOSURES
 LABELS = ("1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C", "3D")
 
 
