@@ -273,14 +273,18 @@ class PluginHost:
         """Run code a plugin supplied: if it raises, disable ``plugin`` and raise
         :class:`PluginError` instead, so the caller reports one line and writes nothing.
 
-        Project errors and pydantic validation errors are answers, not failures:
-        they pass through.
+        Project errors are answers, not failures: they pass through. So do
+        pydantic's validation errors at the ``details`` stage, where they mean
+        the operator's input is wrong; anywhere else they are the plugin's bug.
         """
         try:
             return function(*args, **kwargs)
-        except (PattiError, pydantic.ValidationError):
-            raise
         except Exception as exc:
+            answer = isinstance(exc, PattiError) or (
+                stage == "details" and isinstance(exc, pydantic.ValidationError)
+            )
+            if answer:
+                raise
             self._disable(plugin, stage, exc)
             raise PluginError(
                 _("The plugin {name} failed ({stage}) and has been disabled: {error}").format(

@@ -49,8 +49,11 @@ def patti_store(patti_store_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def patti_host() -> PluginHost:
-    """patti's built-in plugins only: other installed plugins cannot change the outcome."""
+def patti_host(monkeypatch: pytest.MonkeyPatch) -> PluginHost:
+    """patti's built-in plugins only: other installed plugins, and the developer's
+    PATTI_LOAD_PLUGINS / PATTI_DISABLE_PLUGINS, cannot change the outcome."""
+    monkeypatch.delenv("PATTI_LOAD_PLUGINS", raising=False)
+    monkeypatch.delenv("PATTI_DISABLE_PLUGINS", raising=False)
     return PluginHost(entry_point_group=None)
 
 

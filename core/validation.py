@@ -36,6 +36,7 @@ _MESSAGES: dict[str, str] = {
     "datetime_from_date_parsing": N_("is not a valid date and time (use YYYY-MM-DD HH:MM)"),
     "datetime_type": N_("must be a date and time"),
     "enum": N_("must be one of: {expected}"),
+    "literal_error": N_("must be one of: {expected}"),
     "list_type": N_("must be a list"),
     "dict_type": N_("must be an object"),
     "bool_parsing": N_("must be yes or no"),

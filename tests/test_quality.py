@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+EXAMPLE = "docs/examples/patti-orti"
 
 
 def tool(name: str) -> str:
@@ -28,15 +29,33 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check_is_clean() -> None:
-    result = run(tool("ruff"), "check", "core", "plugins", "tui", "tests", "scripts")
+    result = run(
+        tool("ruff"), "check", "core", "plugins", "tui", "tests", "scripts", "bench", EXAMPLE
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = run(tool("ruff"), "format", "--check", "core", "plugins", "tui", "tests", "scripts")
+    result = run(
+        tool("ruff"),
+        "format",
+        "--check",
+        "core",
+        "plugins",
+        "tui",
+        "tests",
+        "scripts",
+        "bench",
+        EXAMPLE,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_strict_is_clean() -> None:
     result = run(tool("mypy"), "-p", "patti.core", "-p", "patti.plugins", "-p", "patti.tui")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean_on_the_example_plugin() -> None:
+    result = run(tool("mypy"), "--strict", f"{EXAMPLE}/src")
     assert result.returncode == 0, result.stdout + result.stderr
