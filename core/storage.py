@@ -72,6 +72,12 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     :class:`DurabilityUnknownError` when the new content is in place but the
     folder could not be synced.
     """
+    replace_with(write_temp(path, payload), path)
+
+
+def write_temp(path: Path, payload: bytes) -> Path:
+    """Write ``payload`` durably to a new hidden sibling of ``path`` that an open of
+    ``path`` recognises as an orphan if nothing replaces ``path`` with it."""
     tmp = path.with_name(f"{temp_prefix(path)}{secrets.token_hex(6)}{TEMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -83,15 +89,21 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _write_error(path, exc) from exc
+    return tmp
+
+
+def replace_with(tmp: Path, path: Path) -> None:
+    """Put the durable temp file ``tmp`` in the place of ``path``, then sync the folder."""
+    try:
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise StoreWriteError(
-            _("Could not save {path}: {reason}. Nothing was changed.").format(
-                path=path, reason=_describe_os_error(exc)
-            )
-        ) from exc
+        raise _write_error(path, exc) from exc
     try:
         _fsync_dir(path.parent)
     except OSError as exc:
@@ -101,6 +113,14 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
                 "the change may not survive a power cut."
             ).format(path=path, reason=_describe_os_error(exc))
         ) from exc
+
+
+def _write_error(path: Path, exc: OSError) -> StoreWriteError:
+    return StoreWriteError(
+        _("Could not save {path}: {reason}. Nothing was changed.").format(
+            path=path, reason=_describe_os_error(exc)
+        )
+    )
 
 
 def _describe_os_error(exc: OSError) -> str:
@@ -190,6 +210,11 @@ class DurableStorage(Storage):
     # -- patti's additions -----------------------------------------------
 
     @property
+    def committed(self) -> Tables:
+        """The state the file holds, whatever a transaction has pending."""
+        return self._committed
+
+    @property
     def in_transaction(self) -> bool:
         return self._pending is not None
 
@@ -205,6 +230,21 @@ class DurableStorage(Storage):
         rows = dict(current.get(table, {}))
         rows.pop(str(doc_id), None)
         self._apply({**current, table: rows})
+
+    def swap_in(self, tmp: Path, data: Tables) -> None:
+        """Make the verified store file ``tmp``, holding ``data``, this store's file.
+
+        For a restore: the whole content changes in one ``os.replace``.
+        """
+        self._check_writable()
+        if self._pending is not None:
+            raise StoreWriteError(_("A restore cannot run inside a transaction."))
+        try:
+            replace_with(tmp, self.path)
+        except DurabilityUnknownError:
+            self._committed = data
+            raise
+        self._committed = data
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -41,6 +41,7 @@ from .storage import (
     META_TABLE,
     DurableStorage,
     PattiTable,
+    Tables,
     atomic_write_bytes,
     remove_orphan_temp_files,
 )
@@ -208,6 +209,34 @@ class Store:
             raise
         return store
 
+    @classmethod
+    @contextlib.contextmanager
+    def lock(cls, path: str | os.PathLike[str]) -> Iterator[Path]:
+        """Hold the write lock of the store file at ``path`` without opening it.
+
+        For replacing a file that cannot be opened (a restore over a damaged
+        store): :class:`StoreError` naming the holder if another patti has it.
+        """
+        target = Path(path).expanduser().resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(_lock_path(target), timeout=0, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            holder = _read_holder(target)
+            raise StoreError(
+                _("Read-only: {holder} has this store open for writing.").format(
+                    holder=holder.describe()
+                )
+                if holder
+                else _("Read-only: another patti has this store open for writing.")
+            ) from None
+        try:
+            remove_orphan_temp_files(target)
+            yield target
+        finally:
+            lock.release()
+
     def close(self) -> None:
         """Release the lock. Nothing is buffered, so there is nothing to flush."""
         if self._lock is not None:
@@ -291,6 +320,19 @@ class Store:
         finally:
             for table in self._tables.values():
                 table.clear_cache()
+
+    # -- whole-store access (backups) ----------------------------------------------
+
+    def snapshot(self) -> Tables:
+        """Every table as last committed (documents keyed by id); do not mutate it."""
+        return self._storage.committed
+
+    def swap_in(self, tmp: Path, tables: Tables) -> None:
+        """Replace the whole store with the verified store file ``tmp`` holding ``tables``."""
+        self._storage.swap_in(tmp, tables)
+        self._key_floor.clear()
+        for table in self._tables.values():
+            table.clear_cache()
 
     # -- raw access (this module and services' fast paths) ---------------------
 

@@ -217,6 +217,10 @@ COVERED = {
     "plugins",
     "types",
     "plan",
+    "backup",
+    "backups",
+    "verify",
+    "restore",
 }
 
 
@@ -893,6 +897,48 @@ def test_plan_youth_talks_meets_every_category_for_every_group(cli: Cli) -> None
     plan = cli.json("plan", "PdC-2021-02")
     assert plan["gaps"] == []
     assert plan["stats"]["sessions_proposed"] == plan["stats"]["groups"] * 4
+
+
+# -- backups (the full suite, with spoilt files and faults, is tests/test_backup.py) ------
+
+
+def test_backup_then_restore_gives_back_the_same_records_ids_included(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    original = {t: cli.json(t, "list") for t in ("partners", "pacts", "activities")}
+    backup_file = cli.path.with_name("copy.json")
+    assert "verified" in cli.ok("backup", "--output", str(backup_file))
+    assert "verifies" in cli.ok("verify", str(backup_file))
+    cli.ok("partners", "delete", "1", "--detach")
+    cli.ok("pacts", "delete", "PdC-2021-01", "--cascade")
+    dry = cli.ok("restore", str(backup_file), "--dry-run")
+    # partner 1 promotes every pact: detaching it changed all ten of them
+    assert dry.splitlines()[:2] == [
+        "Partners: 49 → 50 (1 record differs)",
+        "Pacts: 9 → 10 (10 records differ)",
+    ]
+    cli.ok("restore", str(backup_file))
+    assert {t: cli.json(t, "list") for t in original} == original
+    assert cli("check").exit_code == 0
+
+
+def test_backups_lists_the_automatic_backup_of_the_day(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    cli.ok("partners", "add", "--name", "Auser", "--kind", "association")
+    cli.ok("partners", "add", "--name", "Arci", "--kind", "association")
+    listed = cli.json("backups")
+    assert [(b["kind"], b["verifies"]) for b in listed] == [("auto", True)]
+
+
+def test_restore_refuses_a_spoilt_backup_and_leaves_the_store_alone(cli: Cli) -> None:
+    cli.ok("demo", "--no-open")
+    backup_file = cli.path.with_name("copy.json")
+    cli.ok("backup", "--output", str(backup_file))
+    spoilt = backup_file.read_bytes().replace(b"Crema", b"Crem4", 1)
+    backup_file.write_bytes(spoilt)
+    before = cli.path.read_bytes()
+    line = cli.refused("restore", str(backup_file))
+    assert "checksum" in line
+    assert cli.path.read_bytes() == before
 
 
 # -- check -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
 
+from patti.core.errors import PattiError
 from patti.core.i18n import N_, _
 from patti.core.plugins import PluginHost
 from patti.core.services import Registry
@@ -79,8 +80,23 @@ def run_app(path: Path, plugins: PluginHost | None = None) -> None:
     """Open the store at ``path`` (read-only if another instance holds it) and run the UI."""
     store = Store.open(path)
     try:
+        warning = _auto_backup(store)
         if plugins is not None:
             plugins.startup(store)
-        PattiApp(Registry(store, plugins=plugins)).run()
+        app = PattiApp(Registry(store, plugins=plugins))
+        if warning:
+            app.call_later(app.notify, warning, severity="warning", timeout=30, markup=False)
+        app.run()
     finally:
         store.close()
+
+
+def _auto_backup(store: Store) -> str | None:
+    """The day's automatic backup; a failure becomes a warning, never a refusal to open."""
+    from patti.core.backup import auto_backup
+
+    try:
+        auto_backup(store)
+    except PattiError as exc:
+        return clean_text(_("No automatic backup today: {reason}").format(reason=exc))
+    return None

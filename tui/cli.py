@@ -19,7 +19,7 @@ import orjson
 
 from patti.core import __version__
 from patti.core.dates import format_date, format_datetime, parse_date
-from patti.core.errors import PattiError
+from patti.core.errors import ForeignFileError, NewerSchemaError, PattiError, StoreCorruptError
 from patti.core.i18n import LANGUAGES, _, ngettext, set_language
 from patti.core.model import ActivityStatus, PactStatus, PartnerKind, Record
 from patti.core.plugins import PluginHost, get_plugin_host, set_plugin_host
@@ -46,7 +46,13 @@ class Session:
         return self.db if self.db is not None else default_store_path()
 
     def open(self, *, write: bool) -> Registry:
-        """Open the store; readers never take the lock, so they work beside a running TUI."""
+        """The services on the store; readers never take the lock, so they work beside a
+        running TUI."""
+        return Registry(self.open_store(write=write), plugins=self.plugins)
+
+    def open_store(self, *, write: bool, take_lock: bool = False) -> Store:
+        """Open the store once per command. A writer takes the lock and makes the day's
+        automatic backup; ``take_lock`` lets a reader hold the lock when it is free."""
         if self._store is None:
             path = self.path()
             if not write and not path.exists():
@@ -55,19 +61,50 @@ class Session:
                         path=path
                     )
                 )
-            readonly = not write
-            self._store = Store.open(path, readonly=readonly)
+            try:
+                self._store = Store.open(path, readonly=not (write or take_lock))
+            except (StoreCorruptError, ForeignFileError) as exc:
+                raise type(exc)(f"{exc} {_offer_backup(path)}".strip()) from exc
             click.get_current_context().call_on_close(self.close)
+            if write:
+                _auto_backup(self._store)
             if self.plugins is not None:
                 self.plugins.startup(self._store)
         if write and self._store.readonly:
             fail(self._store.readonly_reason() or _("The store is open read-only."))
-        return Registry(self._store, plugins=self.plugins)
+        return self._store
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _auto_backup(store: Store) -> None:
+    """The day's automatic backup; a failure is said on stderr and the command goes on."""
+    from patti.core.backup import auto_backup
+
+    try:
+        auto_backup(store)
+    except PattiError as exc:
+        click.echo(
+            _("patti: warning: no automatic backup today: {reason}").format(
+                reason=clean_text(str(exc))
+            ),
+            err=True,
+        )
+
+
+def _offer_backup(path: Path) -> str:
+    """Point at the newest backup that verifies, for a store file that cannot be opened."""
+    from patti.core.backup import list_backups
+
+    good = next((b for b in list_backups(path) if b.ok), None)
+    if good is None:
+        return ""
+    return _("The newest backup that verifies is {file}: patti restore {file}").format(
+        file=good.path
+    )
 
 
 def fail(message: str) -> NoReturn:
@@ -262,9 +299,137 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
     _pact_commands(cli)
     _activity_commands(cli)
     _plugin_commands(cli)
+    _backup_commands(cli)
     if host.enabled:
         host.call("register_commands", cli=cli)
     return cli
+
+
+def _backup_commands(cli: click.Group) -> None:
+    from patti.core import backup as backups_
+
+    def size_text(size: int) -> str:
+        return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1048576:.1f} MB"
+
+    def counts_text(counts: dict[str, int]) -> str:
+        return _("{partners} partners, {pacts} pacts, {activities} activities").format(**counts)
+
+    @cli.command(help=_("Write a backup of the store (default: its backups folder)."))
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=_("Where to write it instead."),
+    )
+    def backup(output: Path | None) -> None:
+        store = session().open_store(write=False, take_lock=True)
+        written = backups_.write_backup(store, output)
+        click.echo(
+            _("Backup written and verified: {path} ({counts}).").format(
+                path=written, counts=counts_text(backups_.read_backup(written).counts())
+            )
+        )
+
+    @cli.command(help=_("List the store's backups, and whether each verifies."))
+    @click.option("--json", "as_json_", is_flag=True, help=_("Print JSON."))
+    def backups(as_json_: bool) -> None:
+        path = session().path()
+        listed = backups_.list_backups(path)
+        if as_json_:
+            echo_json(
+                [
+                    {
+                        "path": str(b.path),
+                        "size": b.size,
+                        "created_at": b.created_at.isoformat() if b.created_at else None,
+                        "kind": b.kind or "manual",
+                        "verifies": b.ok,
+                        "problem": b.problem,
+                    }
+                    for b in listed
+                ]
+            )
+            return
+        if not listed:
+            click.echo(
+                _("No backups yet in {folder}.").format(folder=backups_.backups_folder(path))
+            )
+            return
+        kinds = {"auto": _("automatic"), "before-restore": _("before a restore")}
+        echo_table(
+            [_("File"), _("Created"), _("Size"), _("Kind"), _("Verifies")],
+            [
+                (
+                    b.path.name,
+                    backups_.describe_listing(b),
+                    size_text(b.size),
+                    kinds.get(b.kind, _("manual")),
+                    _("yes") if b.ok else _("NO"),
+                )
+                for b in listed
+            ],
+        )
+        for b in listed:
+            if b.problem:
+                click.echo(clean_text(b.problem), err=True)
+
+    @cli.command(help=_("Check that a backup file is whole and can be restored."))
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def verify(file: Path) -> None:
+        checked = backups_.read_backup(file)
+        click.echo(
+            _(
+                "{path} verifies: schema {schema}, written by patti {version} on {date}; {counts}."
+            ).format(
+                path=file,
+                schema=checked.schema_version,
+                version=clean_text(checked.app_version),
+                date=format_datetime(checked.created_at.astimezone()),
+                counts=counts_text(checked.counts()),
+            )
+        )
+
+    @cli.command(help=_("Replace the store's content with a backup (the current one is kept)."))
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help=_("Only say what would change."))
+    def restore(file: Path, dry_run: bool) -> None:
+        s = session()
+        path = s.path()
+        try:
+            store = s.open_store(write=True)
+        except (StoreCorruptError, ForeignFileError, NewerSchemaError):
+            click.echo(
+                _(
+                    "{path} cannot be opened: the backup goes in its place, and it is kept aside."
+                ).format(path=path),
+                err=True,
+            )
+            result = backups_.restore_damaged(path, file, dry_run=dry_run)
+        else:
+            result = backups_.restore(store, file, dry_run=dry_run)
+        labels = {"partners": _("Partners"), "pacts": _("Pacts"), "activities": _("Activities")}
+        for table, label in labels.items():
+            before = result.before.get(table)
+            line = _("{table}: {before} → {after}").format(
+                table=label,
+                before="?" if before is None else before,
+                after=result.after[table],
+            )
+            if table in result.changed:
+                n = result.changed[table]
+                line += " " + ngettext("({n} record differs)", "({n} records differ)", n).format(
+                    n=n
+                )
+            click.echo(line)
+        if dry_run:
+            click.echo(_("Dry run: nothing was changed."))
+            return
+        if result.safety_backup:
+            click.echo(
+                _("The store as it was is kept in {path}.").format(path=result.safety_backup)
+            )
+        if result.set_aside:
+            click.echo(_("The damaged file is kept as {path}.").format(path=result.set_aside))
+        click.echo(_("Restored {path} from {file}.").format(path=path, file=file))
 
 
 def _partner_commands(cli: click.Group) -> None:
