@@ -108,6 +108,10 @@ class Registry:
         self.plugins = plugins
         self._today = today or _store_clock(store)
 
+    def today(self) -> date:
+        """Today for this store (a snapshot store, like the demo, has its own date)."""
+        return self._today()
+
     # -- pact types and plugin hooks ------------------------------------------------
 
     def pact_types(self) -> dict[str, type[PactType]]:

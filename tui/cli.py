@@ -300,6 +300,7 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
     _activity_commands(cli)
     _plugin_commands(cli)
     _backup_commands(cli)
+    _privacy_commands(cli)
     if host.enabled:
         host.call("register_commands", cli=cli)
     return cli
@@ -430,6 +431,86 @@ def _backup_commands(cli: click.Group) -> None:
         if result.set_aside:
             click.echo(_("The damaged file is kept as {path}.").format(path=result.set_aside))
         click.echo(_("Restored {path} from {file}.").format(path=path, file=file))
+
+
+def _privacy_commands(cli: click.Group) -> None:
+    from patti.core import privacy
+
+    @cli.group("privacy", help=_("Contact persons' data: export, erase, retention due."))
+    def privacy_() -> None:
+        pass
+
+    @privacy_.command("export", help=_("Everything held about one person, as JSON."))
+    @click.argument("person")
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=_("Write to this file instead of printing."),
+    )
+    def export(person: str, output: Path | None) -> None:
+        found = privacy.find_person(session().open(write=False), person)
+        payload = orjson.dumps(found.as_json(), option=orjson.OPT_INDENT_2)
+        if output is None:
+            click.echo(payload.decode())
+            return
+        from patti.core.storage import atomic_write_bytes
+
+        atomic_write_bytes(output.expanduser(), payload + b"\n")
+        click.echo(_("Written {path}.").format(path=output))
+
+    @privacy_.command("erase", help=_("Remove one person from the store and redact mentions."))
+    @click.argument("person")
+    def erase(person: str) -> None:
+        done = privacy.erase_person(session().open(write=True), person)
+        click.echo(
+            ngettext(
+                "Removed {n} contact record; redacted {m} mentions.",
+                "Removed {n} contact records; redacted {m} mentions.",
+                done.contacts,
+            ).format(n=done.contacts, m=len(done.redacted))
+        )
+        for left in done.left:
+            click.echo(
+                _("Still named in {table}/{id} {field}: edit it by hand.").format(
+                    table=left.table, id=left.record_id, field=left.field
+                )
+            )
+        click.echo(
+            _(
+                "Backups made before now still hold this person's data until rotation "
+                "deletes them (see 'patti backups')."
+            )
+        )
+
+    @privacy_.command("due", help=_("Contact persons past their retention date."))
+    @click.option("--json", "as_json_", is_flag=True, help=_("Print JSON."))
+    def due(as_json_: bool) -> None:
+        found = privacy.retention_due(session().open(write=False))
+        if as_json_:
+            echo_json(
+                [
+                    {
+                        "person": f"{h.partner_id}/{h.contact.key}",
+                        "partner": h.partner_name,
+                        "name": h.contact.name,
+                        "retention_until": h.contact.retention_until,
+                    }
+                    for h in found
+                ]
+            )
+            return
+        echo_table(
+            [_("Person"), _("Name"), _("Partner"), _("Retention until")],
+            [
+                (
+                    f"{h.partner_id}/{h.contact.key}",
+                    clean_text(h.contact.name),
+                    clean_text(h.partner_name),
+                    format_date(h.contact.retention_until) if h.contact.retention_until else "",
+                )
+                for h in found
+            ],
+        )
 
 
 def _partner_commands(cli: click.Group) -> None:
