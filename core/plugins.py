@@ -99,6 +99,15 @@ class PaletteCommand:
     callback: Callable[[Any], object]
 
 
+def _call_with(function: Callable[..., Any], argnames: tuple[str, ...], **kwargs: Any) -> Any:
+    """Call a hook implementation with the arguments it takes (pluggy's subset rule)."""
+    return function(**{k: v for k, v in kwargs.items() if k in argnames})
+
+
+def _append_args(into: list[tuple[Any, ...]], *args: Any) -> None:
+    into.append(args)
+
+
 def _names(variable: str) -> set[str] | None:
     value = os.environ.get(variable)
     if value is None:
@@ -194,11 +203,14 @@ class PluginHost:
         except Exception as exc:  # a broken plugin must not stop the others
             self._fail(name, "import", exc)
             return
+        if self.pm.has_plugin(name) or name in self._info:
+            self._fail(name, "register", ValueError(_("another plugin already has this name")))
+            return
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
         except Exception as exc:
-            if self.pm.get_plugin(name) is not None:
+            if self.pm.get_plugin(name) is plugin:
                 self.pm.unregister(name=name)
             self._fail(name, "register", exc)
             return
@@ -206,7 +218,9 @@ class PluginHost:
         self._info[name] = PluginInfo(name, distribution, version, builtin, hooks)
 
     def _fail(self, name: str, stage: str, exc: BaseException) -> None:
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        # One line, whatever the exception's message holds (pluggy's span several).
+        lines = traceback.format_exception_only(type(exc), exc)
+        detail = " ".join(line.strip() for text in lines for line in text.splitlines())
         self.failures.append(PluginFailure(name, stage, detail))
 
     def _disable(self, name: str, stage: str, exc: BaseException) -> None:
@@ -231,15 +245,12 @@ class PluginHost:
         A plugin that raises is disabled and reported; the others still run.
         Returns ``(plugin name, result)`` pairs in pluggy's calling order.
         """
-        self.load()
-        caller = getattr(self.pm.hook, hook_name)
         results = []
-        for impl in reversed(caller.get_hookimpls()):
-            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+        for plugin, function in self.implementations(hook_name):
             try:
-                results.append((impl.plugin_name, impl.function(**args)))
+                results.append((plugin, function(**kwargs)))
             except Exception as exc:
-                self._disable(impl.plugin_name, hook_name, exc)
+                self._disable(plugin, hook_name, exc)
         return results
 
     def startup(self, store: Store) -> None:
@@ -248,6 +259,16 @@ class PluginHost:
             return
         self._started.add(store)
         self.call("startup", store=store)
+
+    def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
+        """``(plugin name, function)`` of a hook, in calling order, for callers that must
+        act between one plugin and the next (e.g. undo what a failing one added)."""
+        self.load()
+        caller = getattr(self.pm.hook, hook_name)
+        return [
+            (i.plugin_name, functools.partial(_call_with, i.function, i.argnames))
+            for i in reversed(caller.get_hookimpls())
+        ]
 
     def guarded(
         self,
@@ -299,7 +320,8 @@ class PluginHost:
         for impl in reversed(caller.get_hookimpls()):
             collected: list[tuple[Any, ...]] = []
             try:
-                impl.function(register=lambda *a, into=collected: into.append(a))
+                register = functools.partial(_append_args, collected)
+                impl.function(**({"register": register} if "register" in impl.argnames else {}))
                 for item in collected:
                     accept(impl.plugin_name, *item)
             except PluginConflictError:

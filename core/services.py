@@ -341,16 +341,26 @@ class Registry:
         pact = self.store.pacts.get(pact_id)
         pact_type = self.pact_type(pact.type)
         start = not_before or self._today()
-        plan = None
-        if pact_type is not None and self.plugins is not None:
-            plan = self.plugins.guarded(
-                pact_type, "plan", pact_type().plan, pact, self.store, seed=seed, not_before=start
-            )
-        if plan is None:
+        if pact_type is None or self.plugins is None or not pact_type.has_planner():
             raise ValidationError(
                 _("Pacts of type {type} have no planner.").format(type=pact.type), field="type"
             )
-        return plan
+
+        def plan() -> Plan:
+            proposed = pact_type().plan(pact, self.store, seed=seed, not_before=start)
+            if not isinstance(proposed, Plan):
+                raise TypeError(f"plan() returned {type(proposed).__name__}, not a Plan")
+            # Proposals are typed here, once, so every front end gets datetimes and a
+            # planner's malformed activity is its bug rather than a crash later on.
+            proposed.activities = [
+                Activity.model_validate({**a, "pact_id": pact_id}).model_dump(
+                    exclude={"id", "revision", "created_at", "updated_at"}
+                )
+                for a in proposed.activities
+            ]
+            return proposed
+
+        return self.plugins.guarded(pact_type, "plan", plan)
 
     def apply_plan(self, pact_id: int, plan: Plan) -> list[Activity]:
         """Replace the pact's still-planned activities of the planned kinds with the plan's,

@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App
 from textual.command import CommandInput, CommandPalette
 
-from patti.core import hookimpl
+from patti.core import PactType, hookimpl
 from patti.core.i18n import set_language
 from patti.core.plugins import PluginHost
 from patti.core.services import Registry
@@ -136,3 +136,26 @@ async def test_a_plugin_raising_in_registration_is_notified_and_the_rest_work(
         (message,) = notifications(app)
         assert "exploding" in message and "ValueError: no types today" in message
         assert set(host.pact_types()) >= {"community_ties", "school_testimonies"}
+
+
+class TiesAgain:
+    """Registers a second pact type under the built-in community_ties' name."""
+
+    class Ties(PactType):
+        name = "community_ties"
+        label_it = label_en = "Ties again"
+
+    @hookimpl
+    def register_pact_types(self, register: Any) -> None:
+        register(self.Ties)
+
+
+async def test_two_plugins_claiming_one_pact_type_name_is_a_notification(store: Store) -> None:
+    app = PattiApp(Registry(store, plugins=host_with(("ties_again", TiesAgain()))))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.is_running
+        (message,) = notifications(app)
+        assert message == (
+            "Pact type 'community_ties' is registered by both ties_again and community_ties."
+        )

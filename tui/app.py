@@ -49,7 +49,10 @@ class PattiApp(App[None]):
         host = self.registry.plugins
         if host is None:
             return
-        host.plugins()  # load and run the registrations, where most failures show up
+        try:
+            host.plugins()  # load and run the registrations, where most failures show up
+        except PattiError as exc:  # two plugins claim one name: say so, keep the app
+            self.notify(clean_text(str(exc)), severity="error", timeout=30, markup=False)
         for failure in host.failures[self._failures_reported :]:
             self.notify(
                 clean_text(

@@ -8,6 +8,7 @@ gives one line on stderr and exit code 2, and leaves the store unchanged.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -302,8 +303,38 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
     _backup_commands(cli)
     _privacy_commands(cli)
     if host.enabled:
-        host.call("register_commands", cli=cli)
+        _plugin_cli_commands(cli, host)
     return cli
+
+
+def _plugin_cli_commands(cli: click.Group, host: PluginHost) -> None:
+    """Each plugin's commands, kept only if its hook did not fail, and run so that a
+    plugin's bug disables it and prints one line instead of a traceback."""
+    for plugin, function in host.implementations("register_commands"):
+        before = dict(cli.commands)
+        try:
+            host.run_plugin(plugin, "register_commands", function, cli=cli)
+        except PattiError:
+            cli.commands.clear()
+            cli.commands.update(before)
+            continue
+        for name in cli.commands.keys() - before.keys():
+            _guard_command(cli.commands[name], host, plugin)
+
+
+def _guard_command(command: click.Command, host: PluginHost, plugin: str) -> None:
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _guard_command(sub, host, plugin)
+    callback = command.callback
+    if callback is None:
+        return
+
+    @functools.wraps(callback)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        return host.run_plugin(plugin, f"command {command.name}", callback, *args, **kwargs)
+
+    command.callback = guarded
 
 
 def _backup_commands(cli: click.Group) -> None:
@@ -1077,8 +1108,10 @@ def _plugin_commands(cli: click.Group) -> None:
         )
         for failure in failures:
             click.echo(
-                _("Disabled {name} ({stage}): {error}").format(
-                    name=failure.name, stage=failure.stage, error=failure.error
+                clean_text(
+                    _("Disabled {name} ({stage}): {error}").format(
+                        name=failure.name, stage=failure.stage, error=failure.error
+                    )
                 ),
                 err=True,
             )
