@@ -225,3 +225,76 @@ def retention_due(registry: Registry, today: date | None = None) -> list[Held]:
         if c.retention_until is not None and c.retention_until < day
     ]
     return sorted(due, key=lambda h: (h.contact.retention_until or day, h.partner_id))
+
+
+def pseudonymise(tables: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """A copy of the store's tables that names no person, for reports and exports.
+
+    Each contact person becomes ``Persona N`` (their role and legal basis
+    kept: a report may count them); e-mail, phone, notes and consents go.
+    Their name, e-mail and phone in any text of any record become the same
+    ``Persona N``, so a report still reads sensibly.
+    """
+    pseudonyms: dict[str, str] = {}
+    per_contact: list[str] = []  # in the order partners and their contacts come
+    count = 0
+    for doc in tables.get("partners", {}).values():
+        for contact in doc.get("contacts", []):
+            found = [
+                v.casefold()
+                for v in (contact.get("name"), contact.get("email"), contact.get("phone"))
+                if isinstance(v, str) and len(v) >= 3
+            ]
+            # The same person under two partners (same e-mail or name) is one pseudonym.
+            known = next((pseudonyms[v] for v in found if v in pseudonyms), None)
+            if known is None:
+                count += 1
+                known = _("Person {n}").format(n=count)
+            per_contact.append(known)
+            for value in found:
+                pseudonyms.setdefault(value, known)
+    pattern = (
+        re.compile(
+            "|".join(re.escape(v) for v in sorted(pseudonyms, key=len, reverse=True)),
+            re.IGNORECASE,
+        )
+        if pseudonyms
+        else None
+    )
+
+    def replace(value: Any) -> Any:
+        if isinstance(value, str):
+            if pattern is None:
+                return value
+            return pattern.sub(lambda m: pseudonyms[m.group(0).casefold()], value)
+        if isinstance(value, dict):
+            return {k: replace(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [replace(v) for v in value]
+        return value
+
+    counter = iter(per_contact)
+    copy: dict[str, Any] = {}
+    for table, rows in tables.items():
+        out = {}
+        for record_id, doc in rows.items():
+            if table == "partners" and doc.get("contacts"):
+                doc = {**doc, "contacts": [_pseudonym(c, next(counter)) for c in doc["contacts"]]}
+            out[record_id] = replace(doc)
+        copy[table] = out
+    return copy
+
+
+def _pseudonym(contact: dict[str, Any], pseudonym: str) -> dict[str, Any]:
+    number = pseudonym.rsplit(" ", 1)[-1]
+    return {
+        "key": f"person-{number}",
+        "name": pseudonym,
+        "role": contact.get("role", ""),
+        "email": None,
+        "phone": "",
+        "legal_basis": contact.get("legal_basis"),
+        "consents": [],
+        "retention_until": contact.get("retention_until"),
+        "notes": "",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -128,3 +129,39 @@ def test_a_bad_person_reference_is_one_line_and_changes_nothing(
     for command in ("export", "erase"):
         line = cli.refused("privacy", command, reference)
         assert needle in line
+
+
+def test_pseudonymised_tables_name_no_person(people: Path) -> None:
+    from patti.core.demo import build_demo
+    from patti.core.privacy import pseudonymise
+
+    with Store.open(people) as store:
+        tables = store.snapshot()
+        contacts = [c for d in tables["partners"].values() for c in d.get("contacts", [])]
+        copy = pseudonymise(tables)
+    text = orjson.dumps(copy).decode()
+    for contact in contacts:
+        for value in (contact["name"], contact.get("email"), contact.get("phone")):
+            if value:
+                assert value.casefold() not in text.casefold()
+    auser = copy["partners"]["1"]
+    assert [c["name"] for c in auser["contacts"]] == ["Person 1", "Person 2"]
+    assert [c["name"] for c in copy["partners"]["2"]["contacts"]] == ["Person 1"]  # Mario again
+    assert auser["contacts"][0]["role"] == "Presidente"
+    assert auser["notes"] == "Sentire Person 1."
+    assert copy["activities"]["1"]["notes"] == "Scrivere a Person 1"
+    assert copy["pacts"] == {
+        k: {
+            **v,
+            "objectives": ["Incontri con Person 1 ogni mese"],
+            "details": {"referente": "Person 1"},
+        }
+        for k, v in tables["pacts"].items()
+    }
+    demo_path = people.with_name("demo.json")
+    with Store.open(demo_path) as demo:
+        build_demo(demo)
+        demo_tables = demo.snapshot()
+    demo_text = orjson.dumps(pseudonymise(demo_tables)).decode()
+    emails = re.findall(r"[\w.]+@example\.org", orjson.dumps(demo_tables).decode())
+    assert emails and not any(e in demo_text for e in emails)
