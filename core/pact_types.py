@@ -168,6 +168,7 @@ class PactType:
             "description_en": cls.description_en,
             "fields": schema.get("properties", {}),
             "required": schema.get("required", []),
+            "definitions": schema.get("$defs", {}),  # what the fields' "$ref"s point at
             "roles": [
                 {
                     "name": r.name,
@@ -175,6 +176,7 @@ class PactType:
                     "label_en": r.label_en,
                     "min": r.min,
                     "max": r.max,
+                    "description": r.description,
                 }
                 for r in cls.roles
             ],
