@@ -181,8 +181,16 @@ def test_types_describes_the_orti_fields_roles_and_planner(cli: Cli) -> None:
             "label_en": "Garden keeper",
             "min": 1,
             "max": 1,
+            "description": "The partner that looks after the garden and opens it on work days.",
         },
-        {"name": "partner", "label_it": "Partner", "label_en": "Partner", "min": 1, "max": None},
+        {
+            "name": "partner",
+            "label_it": "Partner",
+            "label_en": "Partner",
+            "min": 1,
+            "max": None,
+            "description": "",
+        },
     ]
     assert orti["default_themes"] == THEMES
     assert orti["planner"] is True

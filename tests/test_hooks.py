@@ -209,7 +209,14 @@ def test_hook_register_pact_types(
     gardens = described["gardens"]
     assert (gardens["label_it"], gardens["label_en"]) == ("Orti condivisi", "Shared gardens")
     assert gardens["roles"] == [
-        {"name": "gardener", "label_it": "Ortolano", "label_en": "Gardener", "min": 1, "max": 3}
+        {
+            "name": "gardener",
+            "label_it": "Ortolano",
+            "label_en": "Gardener",
+            "min": 1,
+            "max": 3,
+            "description": "",
+        }
     ]
     assert set(gardens["fields"]) == {"plots", "water"}
     assert gardens["planner"] is False
