@@ -22,35 +22,55 @@ generated from the models by :func:`backup_json_schema` and kept in
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
+import math
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, cast
 
 import orjson
 import pydantic
+from tinydb import TinyDB
 
 from . import __version__
 from .dates import format_datetime
 from .errors import PattiError, StoreError
 from .i18n import _
 from .model import Activity, Pact, Partner
-from .storage import FORMAT, META_TABLE, Tables, replace_with, write_temp
+from .storage import (
+    FORMAT,
+    META_TABLE,
+    TEMP_SUFFIX,
+    DurableStorage,
+    Tables,
+    replace_with,
+    write_temp,
+)
 from .store import ENTITY_TABLES, SCHEMA_VERSION, Store
+from .validation import describe_validation_error
 
 BACKUP_FORMAT = "patti-backup"
 #: The oldest backup schema this patti can still migrate; older ones are refused.
 OLDEST_SCHEMA_VERSION = 1
 MAX_BACKUP_BYTES = 512 * 1024 * 1024
 MAX_STRING = 100_000
+#: Containers inside containers, counting the envelope as 1. A record is about 8 deep;
+#: orjson cannot serialise (so checksum) data deeper than 254.
+MAX_DEPTH = 128
+#: Integers orjson can serialise: anything else would make the checksum impossible.
+INT_RANGE = (-(2**63), 2**64 - 1)
 #: Automatic backups kept unless the store's meta or PATTI_BACKUP_KEEP says otherwise.
 DEFAULT_KEEP = 30
 BACKUPS_FOLDER = "backups"
+#: A backup's hidden temp file this old was left by a killed writer, not one still writing.
+STALE_TEMP_SECONDS = 3600
 ENVELOPE_KEYS = ("format", "schema_version", "app_version", "created_at", "sha256", "data")
 
 #: ``MIGRATIONS[n]`` turns the tables of schema ``n`` into schema ``n + 1``.
@@ -74,6 +94,7 @@ class Backup:
     tables: Tables
 
     def counts(self) -> dict[str, int]:
+        """Records per entity table."""
         return {t: len(self.tables.get(t, {})) for t in ENTITY_TABLES}
 
 
@@ -89,10 +110,12 @@ class Listing:
 
     @property
     def automatic(self) -> bool:
+        """Made when the store was opened for writing (and so rotated)."""
         return self.kind == "auto"
 
     @property
     def ok(self) -> bool:
+        """The file verifies: it can be restored."""
         return self.problem is None
 
 
@@ -117,6 +140,7 @@ def digest(tables: Tables) -> str:
 
 
 def envelope_bytes(tables: Tables, *, now: datetime | None = None) -> bytes:
+    """The backup file's bytes for ``tables`` (indented, so a person can read it)."""
     created = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     envelope = {
         "format": BACKUP_FORMAT,
@@ -161,12 +185,24 @@ def write_backup(
     output = output.expanduser()
     if output.resolve() == store.path.resolve():
         raise BackupError(_("A backup cannot overwrite the store it backs up."))
-    replace_with(write_temp(output, envelope_bytes(store.snapshot(), now=when)), output)
-    read_backup(output)
+    # Verified before it takes its name: a file under a backup's name always verifies, and
+    # an older file at ``output`` is not replaced by one that does not.
+    tmp = write_temp(output, envelope_bytes(store.snapshot(), now=when))
+    try:
+        _parse_backup(tmp.read_bytes(), tmp, name=output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    replace_with(tmp, output)
     return output
 
 
 # -- reading strictly ----------------------------------------------------------------
+
+
+class _NotUtf8(ValueError):
+    """A ``\\ud800``-style escape: valid JSON syntax, but no UTF-8 text can hold it."""
 
 
 def _refuse(path: Path, reason: str) -> BackupError:
@@ -180,30 +216,94 @@ def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise ValueError(_("the key {key!r} appears twice in one object").format(key=key))
-        if len(key) > MAX_STRING or (isinstance(value, str) and len(value) > MAX_STRING):
-            raise ValueError(
-                _("a text longer than {n} characters").format(n=f"{MAX_STRING:,}".replace(",", "."))
-            )
         result[key] = value
     return result
 
 
-def _no_constants(name: str) -> Any:
+def _no_constants(name: str) -> NoReturn:
     raise ValueError(_("{name} is not a number JSON allows").format(name=name))
 
 
+def _finite_float(text: str) -> float:
+    # 1e400 parses as infinity, which orjson would write as null: refuse it like Infinity.
+    value = float(text)
+    if not math.isfinite(value):
+        _no_constants(text[:24])
+    return value
+
+
+def _int_in_range(text: str) -> int:
+    # Digits first: a 100,000-digit integer would cost seconds to convert.
+    if len(text.lstrip("-")) <= 20:
+        value = int(text)
+        if INT_RANGE[0] <= value <= INT_RANGE[1]:
+            return value
+    _no_constants(text[:24] + ("…" if len(text) > 24 else ""))
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_STRING:
+        raise ValueError(
+            _("a text longer than {n} characters").format(n=f"{MAX_STRING:,}".replace(",", "."))
+        )
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _NotUtf8(_("it is not UTF-8 text")) from None
+
+
+def _check_tree(value: Any) -> None:
+    """Depth and texts everywhere (array items too), without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth > MAX_DEPTH:
+                raise ValueError(_("it is nested too deeply"))
+            for key, child in item.items():
+                _check_text(key)
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            if depth > MAX_DEPTH:
+                raise ValueError(_("it is nested too deeply"))
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            _check_text(item)
+
+
 def parse_strict(raw: bytes) -> Any:
-    """JSON that refuses duplicate keys, NaN/Infinity, absurd nesting and huge texts."""
+    """JSON that refuses duplicate keys, NaN/Infinity (and numbers that overflow to them),
+    integers beyond 64 bits, absurd nesting, huge texts and lone surrogates: everything
+    that could not be written back, or checksummed, exactly as it was read."""
     text = raw.decode("utf-8")
+    enabled = gc.isenabled()
+    gc.disable()  # three times faster on big files: the parse creates no cycles
     try:
-        return json.loads(text, object_pairs_hook=_strict_object, parse_constant=_no_constants)
+        value = json.loads(
+            text,
+            object_pairs_hook=_strict_object,
+            parse_constant=_no_constants,
+            parse_float=_finite_float,
+            parse_int=_int_in_range,
+        )
     except RecursionError:
         raise ValueError(_("it is nested too deeply")) from None
+    finally:
+        if enabled:
+            gc.enable()
+    _check_tree(value)
+    return value
 
 
 def read_backup(path: Path) -> Backup:
     """Parse, verify and migrate the backup at ``path``; :class:`BackupError` if it can't be
-    trusted, with the reason in one sentence."""
+    trusted, with the reason in one sentence.
+
+    Verifying covers the records too (each one valid for its model, every
+    reference resolved, pact codes unique), so a backup that reads here can be
+    restored.
+    """
     path = Path(path).expanduser()
     try:
         size = path.stat().st_size
@@ -212,11 +312,17 @@ def read_backup(path: Path) -> Backup:
         raw = path.read_bytes()
     except OSError as exc:
         raise _refuse(path, exc.strerror or str(exc)) from exc
+    return _parse_backup(raw, path)
+
+
+def _parse_backup(raw: bytes, source: Path, *, name: Path | None = None) -> Backup:
+    """:func:`read_backup` of the bytes read from ``source``, called ``name`` in messages."""
+    path = name or source
     if not raw.strip():
         raise _refuse(path, _("it is empty"))
     try:
         envelope = parse_strict(raw)
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, _NotUtf8) as exc:
         raise _refuse(path, _("it is not UTF-8 text")) from exc
     except ValueError as exc:
         raise _refuse(path, _("it is not valid JSON ({reason})").format(reason=exc)) from exc
@@ -244,51 +350,82 @@ def read_backup(path: Path) -> Backup:
             _("its schema {found} is older than any this patti can migrate").format(found=version),
         )
     tables = envelope["data"]
-    if not isinstance(tables, dict) or digest(tables) != envelope["sha256"]:
+    if not isinstance(tables, dict):
+        raise _refuse(path, _table_names_problem())
+    if not isinstance(envelope["sha256"], str) or digest(tables) != envelope["sha256"]:
         raise _refuse(path, _("its checksum does not match its content (damaged or edited)"))
-    try:
-        created = datetime.fromisoformat(str(envelope["created_at"]))
-    except ValueError as exc:
-        raise _refuse(path, _("its created_at is not a date and time")) from exc
-    tables = _migrate(tables, version)
-    problem = _shape_problem(tables)
+    created = _aware_datetime(envelope["created_at"])
+    if created is None:
+        raise _refuse(path, _("its created_at is not a date and time"))
+    if not isinstance(envelope["app_version"], str):
+        raise _refuse(path, "app_version: " + _("must be text"))
+    tables = _migrate(path, tables, version)
+    problem = _shape_problem(tables) or _record_problem(source, tables)
     if problem:
         raise _refuse(path, problem)
     return Backup(
         path=path,
-        size=size,
+        size=len(raw),
         schema_version=version,
-        app_version=str(envelope["app_version"]),
+        app_version=envelope["app_version"],
         created_at=created,
-        sha256=str(envelope["sha256"]),
+        sha256=envelope["sha256"],
         tables=tables,
     )
 
 
-def _migrate(tables: Tables, version: int) -> Tables:
+def _aware_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 date and time with its offset (as the JSON Schema's date-time)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.utcoffset() is not None else None
+
+
+def _migrate(path: Path, tables: Any, version: int) -> Tables:
     """Step by step from ``version`` to the current schema, one migration per version."""
     while version < SCHEMA_VERSION:
-        tables = MIGRATIONS[version](tables)
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise _refuse(
+                path,
+                _("its schema {found} is older than any this patti can migrate").format(
+                    found=version
+                ),
+            )
+        try:
+            tables = step(tables)
+            meta = dict(next(iter(tables[META_TABLE].values())))
+        except Exception as exc:  # old data the migration did not expect: refuse, don't crash
+            reason = _("schema version {found}, expected {known}").format(
+                found=version, known=SCHEMA_VERSION
+            )
+            raise _refuse(path, f"{reason} ({type(exc).__name__}: {exc})") from exc
         version += 1
-        meta = dict(next(iter(tables[META_TABLE].values())))
         meta["schema_version"] = version
         tables = {**tables, META_TABLE: {"1": meta}}
-    return tables
+    return tables  # type: ignore[no-any-return]
 
 
 _ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
+def _table_names_problem() -> str:
+    return _("its data must hold exactly the tables {tables}").format(
+        tables=", ".join(sorted({META_TABLE, *ENTITY_TABLES}))
+    )
+
+
 def _shape_problem(tables: Any) -> str | None:
     """The tables' structure, before the records are validated one by one."""
-    expected = {META_TABLE, *ENTITY_TABLES}
-    if set(tables) != expected:
-        return _("its data must hold exactly the tables {tables}").format(
-            tables=", ".join(sorted(expected))
-        )
+    if not isinstance(tables, dict) or set(tables) != {META_TABLE, *ENTITY_TABLES}:
+        return _table_names_problem()
     meta_rows = tables[META_TABLE]
     meta = meta_rows.get("1") if isinstance(meta_rows, dict) and len(meta_rows) == 1 else None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or not _high_marks_ok(meta):
         return _("its _meta table is not a patti store's")
     if meta.get("schema_version") != SCHEMA_VERSION:
         return _("its _meta.schema_version does not match the envelope")
@@ -297,9 +434,61 @@ def _shape_problem(tables: Any) -> str | None:
         if not isinstance(rows, dict):
             return _("its table {table} is not an object").format(table=name)
         for key, doc in rows.items():
-            if not _ID.fullmatch(key) or not isinstance(doc, dict):
+            # The id is the document's key: a second one inside could only disagree with it.
+            if not _ID.fullmatch(key) or not isinstance(doc, dict) or "id" in doc:
                 return _("{table}/{key} is not a record").format(table=name, key=key)
     return None
+
+
+def _high_marks_ok(meta: dict[str, Any]) -> bool:
+    marks = meta.get("last_ids")
+    return isinstance(marks, dict) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in marks.values()
+    )
+
+
+class _BackupTables(DurableStorage):
+    """A backup's tables as a read-only storage, in memory: the store's own checks run on
+    them without the personal data they hold being written anywhere."""
+
+    def __init__(self, path: Path, *, tables: Tables) -> None:
+        self._backup_tables = tables
+        super().__init__(path, readonly=True)
+
+    def _load(self) -> Tables:
+        return self._backup_tables
+
+
+def _invalid_documents(tables: Tables) -> list[str]:
+    """Each document that its model refuses, as :meth:`Store.check` words it."""
+    problems = []
+    for table, model in (("partners", Partner), ("pacts", Pact), ("activities", Activity)):
+        for key, doc in tables[table].items():
+            try:
+                model.model_validate({**doc, "id": int(key)})
+            except pydantic.ValidationError as exc:
+                problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
+    return problems
+
+
+def _record_problem(source: Path, tables: Tables) -> str | None:
+    """The first integrity problem in ``tables`` (read from the file ``source``), if any:
+    a document its model refuses, else what :meth:`Store.check` finds (references,
+    unique codes)."""
+    # The models first: the store's reference checks walk the raw documents of *other*
+    # records too, and assume their fields have the model's types.
+    problems = _invalid_documents(tables)
+    if not problems:
+        try:
+            db = TinyDB(source, storage=_BackupTables, tables=tables)
+            storage = cast(DurableStorage, db.storage)
+            problems = Store(source, storage, db, lock=None, holder=None).check()
+        except StoreError as exc:  # the file went away while it was being read
+            return str(exc)
+    if not problems:
+        return None
+    more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
+    return f"{problems[0]}{more}"
 
 
 # -- listing and rotation ----------------------------------------------------------------
@@ -312,18 +501,25 @@ class _File:
     stamp: datetime
 
 
+def _name_pattern(store_path: Path) -> str:
+    return (
+        re.escape(store_path.stem) + r"(?:-(auto|before-restore))?-(\d{8}-\d{6})(?:-(\d+))?\.json"
+    )
+
+
 def _backup_files(store_path: Path) -> list[_File]:
     """This store's backup files, newest first, known by their names alone (cheap)."""
     folder = backups_folder(store_path)
-    pattern = re.compile(
-        re.escape(store_path.stem) + r"(?:-(auto|before-restore))?-(\d{8}-\d{6})(?:-(\d+))?\.json"
-    )
+    pattern = re.compile(_name_pattern(store_path))
     found = []
     for path in folder.glob("*.json") if folder.is_dir() else ():
         match = pattern.fullmatch(path.name)
         if match is None:
             continue
-        stamp = datetime.strptime(match.group(2), "%Y%m%d-%H%M%S")
+        try:
+            stamp = datetime.strptime(match.group(2), "%Y%m%d-%H%M%S")
+        except ValueError:  # a look-alike name (month 13): not one of ours
+            continue
         serial = int(match.group(3) or 1)
         found.append((stamp, serial, _File(path, match.group(1) or "", stamp)))
     return [f for _s, _n, f in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
@@ -364,13 +560,38 @@ def rotate(store_path: Path, keep: int) -> list[Path]:
     return removed
 
 
+def _remove_stale_temp_files(store_path: Path) -> list[Path]:
+    """Delete the hidden temp files that killed backup writers left in the backups folder.
+
+    They are never listed nor read, but they hold personal data that rotation
+    must not keep forever. A young one may belong to a backup being written
+    right now by a patti without the lock (``patti backup`` beside a running
+    TUI), so only those older than :data:`STALE_TEMP_SECONDS` go.
+    """
+    folder = backups_folder(store_path)
+    own = re.compile(r"\." + _name_pattern(store_path) + r"\.[0-9a-f]+" + re.escape(TEMP_SUFFIX))
+    removed = []
+    for candidate in folder.glob(f".*{TEMP_SUFFIX}") if folder.is_dir() else ():
+        if not own.fullmatch(candidate.name):
+            continue
+        with contextlib.suppress(OSError):
+            if time.time() - candidate.stat().st_mtime > STALE_TEMP_SECONDS:
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
 def auto_backup(store: Store, *, now: datetime | None = None) -> Path | None:
-    """Back up ``store`` unless an automatic backup of today already verifies; rotate.
+    """Back up ``store`` unless an automatic backup of today already exists; rotate.
 
     Called when a store is opened for writing. An empty new store is not worth
-    a backup.
+    a backup. A file only ever gets a backup's name once it verified, so an
+    existing one of today needs no second reading.
     """
-    if store.readonly or not any(len(store._raw(t)) for t in ENTITY_TABLES):
+    if store.readonly:
+        return None
+    _remove_stale_temp_files(store.path)
+    if not any(len(store._raw(t)) for t in ENTITY_TABLES):
         return None
     when = (now or datetime.now(UTC)).astimezone()
     today: date = when.date()
@@ -414,14 +635,25 @@ def _keep_high_water_marks(restored: Tables, current: Tables) -> Tables:
 
 
 def _set_aside(path: Path) -> Path:
-    """Keep the bytes of a store about to be replaced under a new name beside it."""
+    """Keep the bytes of a store about to be replaced under a new name beside it; never
+    over an earlier one (two restores in the same second)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.damaged-{stamp}")
-    try:
-        os.link(path, aside)
-    except OSError:
-        replace_with(write_temp(aside, path.read_bytes()), aside)
-    return aside
+    serial = 1
+    while True:
+        aside = path.with_name(
+            f"{path.name}.damaged-{stamp}" + (f"-{serial}" if serial > 1 else "")
+        )
+        serial += 1
+        try:
+            os.link(path, aside)  # the same bytes under a second name, whatever their size
+            return aside
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links on this file system: a durable copy instead
+            if aside.exists():
+                continue
+            replace_with(write_temp(aside, path.read_bytes()), aside)
+            return aside
 
 
 @contextlib.contextmanager
@@ -456,7 +688,8 @@ def restore(store: Store, backup_path: Path, *, dry_run: bool = False) -> Restor
     The backup is parsed strictly and verified, written to a temp file
     beside the store and checked record by record; the live store is backed
     up; then one ``os.replace`` swaps the files under the lock. Anything
-    refused before the swap leaves the store file byte-identical.
+    refused before the swap leaves the store file byte-identical; a dry run
+    writes nothing at all.
     """
     backup = read_backup(backup_path)
     current = store.snapshot()
@@ -467,11 +700,11 @@ def restore(store: Store, backup_path: Path, *, dry_run: bool = False) -> Restor
         dry_run=dry_run,
         changed=_changed(current, tables),
     )
+    if dry_run:  # the records were verified by read_backup; a dry run writes nothing
+        return result
+    if store.readonly:
+        raise BackupError(store.readonly_reason() or _("The store is open read-only."))
     with _verified_temp(store.path, tables) as tmp:
-        if dry_run:
-            return result
-        if store.readonly:
-            raise BackupError(store.readonly_reason() or _("The store is open read-only."))
         safety = write_backup(store, kind="before-restore")
         store.swap_in(tmp, tables)
     return RestoreResult(
@@ -491,11 +724,13 @@ def restore_damaged(store_path: Path, backup_path: Path, *, dry_run: bool = Fals
     """
     backup = read_backup(backup_path)
     result = RestoreResult(before={}, after=backup.counts(), dry_run=dry_run)
-    with Store.lock(store_path), _verified_temp(store_path, backup.tables) as tmp:
+    # The lock's path is the resolved one: through a symlink, its target is replaced.
+    with Store.lock(store_path) as target:
         if dry_run:
             return result
-        aside = _set_aside(store_path) if store_path.exists() else None
-        replace_with(tmp, store_path)
+        with _verified_temp(target, backup.tables) as tmp:
+            aside = _set_aside(target) if target.exists() else None
+            replace_with(tmp, target)
     return RestoreResult(before={}, after=result.after, set_aside=aside)
 
 
@@ -521,7 +756,7 @@ def backup_json_schema() -> dict[str, Any]:
         tables[name] = {
             "type": "object",
             "description": f"{model.__name__} documents keyed by their id.",
-            "propertyNames": {"pattern": "^[1-9][0-9]*$"},
+            "propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"},
             "additionalProperties": {"$ref": f"#/$defs/{model.__name__}"},
         }
     meta = {

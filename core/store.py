@@ -191,6 +191,8 @@ class Store:
                 lock = None
                 readonly = True
                 holder = _read_holder(target)
+            except OSError as exc:  # a read-only folder: no lock file (Timeout is caught above)
+                raise _cannot_lock(target, exc) from exc
         if readonly and not target.exists():
             raise StoreError(_("{path} does not exist.").format(path=target))
         try:
@@ -231,6 +233,8 @@ class Store:
                 if holder
                 else _("Read-only: another patti has this store open for writing.")
             ) from None
+        except OSError as exc:  # Timeout is an OSError too: it must come first
+            raise _cannot_lock(target, exc) from exc
         try:
             remove_orphan_temp_files(target)
             yield target
@@ -512,7 +516,7 @@ class Store:
     def _check_no_parent_cycle(self, partner: Partner) -> None:
         seen = {partner.id}
         current = partner.parent_id
-        while current is not None:
+        while isinstance(current, int):  # a hand-edited file may hold anything here
             if current in seen:
                 raise IntegrityError(_("These parent links would form a loop."))
             seen.add(current)
@@ -521,7 +525,7 @@ class Store:
     def _check_no_predecessor_cycle(self, pact: Pact) -> None:
         seen = {pact.id}
         current = pact.predecessor_id
-        while current is not None:
+        while isinstance(current, int):
             if current in seen:
                 raise IntegrityError(_("These predecessor links would form a loop."))
             seen.add(current)
@@ -604,6 +608,14 @@ def _initial_data() -> dict[str, dict[str, dict[str, Any]]]:
         "last_ids": {},
     }
     return {META_TABLE: {"1": meta}, **{t: {} for t in ENTITY_TABLES}}
+
+
+def _cannot_lock(path: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        _("Cannot take the write lock of {path}: {reason}. Nothing was changed.").format(
+            path=path, reason=exc.strerror or exc
+        )
+    )
 
 
 def _lock_path(path: Path) -> Path:

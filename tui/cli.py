@@ -429,12 +429,7 @@ def _backup_commands(cli: click.Group) -> None:
         try:
             store = s.open_store(write=True)
         except (StoreCorruptError, ForeignFileError, NewerSchemaError):
-            click.echo(
-                _(
-                    "{path} cannot be opened: the backup goes in its place, and it is kept aside."
-                ).format(path=path),
-                err=True,
-            )
+            # "The damaged file is kept as …" below says what happened to it.
             result = backups_.restore_damaged(path, file, dry_run=dry_run)
         else:
             result = backups_.restore(store, file, dry_run=dry_run)
