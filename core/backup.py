@@ -525,18 +525,22 @@ def _backup_files(store_path: Path) -> list[_File]:
     return [f for _s, _n, f in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
 
 
-def list_backups(store_path: Path) -> list[Listing]:
-    """This store's backups, newest first, each read and verified."""
-    found = []
+def iter_backups(store_path: Path) -> Iterator[Listing]:
+    """This store's backups, newest first, each read and verified as it is reached
+    (verifying reads the whole file: stop early when the newest good one is enough)."""
     for file in _backup_files(store_path):
         try:
             backup = read_backup(file.path)
         except BackupError as exc:
             size = file.path.stat().st_size if file.path.exists() else 0
-            found.append(Listing(file.path, size, None, file.kind, str(exc)))
+            yield Listing(file.path, size, None, file.kind, str(exc))
             continue
-        found.append(Listing(file.path, backup.size, backup.created_at, file.kind, None))
-    return found
+        yield Listing(file.path, backup.size, backup.created_at, file.kind, None)
+
+
+def list_backups(store_path: Path) -> list[Listing]:
+    """This store's backups, newest first, each read and verified."""
+    return list(iter_backups(store_path))
 
 
 def keep_count(store: Store) -> int:

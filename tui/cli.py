@@ -98,9 +98,9 @@ def _auto_backup(store: Store) -> None:
 
 def _offer_backup(path: Path) -> str:
     """Point at the newest backup that verifies, for a store file that cannot be opened."""
-    from patti.core.backup import list_backups
+    from patti.core.backup import iter_backups
 
-    good = next((b for b in list_backups(path) if b.ok), None)
+    good = next((b for b in iter_backups(path) if b.ok), None)
     if good is None:
         return ""
     return _("The newest backup that verifies is {file}: patti restore {file}").format(
