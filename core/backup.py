@@ -360,7 +360,9 @@ def _parse_backup(raw: bytes, source: Path, *, name: Path | None = None) -> Back
     if not isinstance(envelope["app_version"], str):
         raise _refuse(path, "app_version: " + _("must be text"))
     tables = _migrate(path, tables, version)
-    problem = _shape_problem(tables) or _record_problem(source, tables)
+    problem = _shape_problem(tables)
+    if problem is None:
+        problem, tables = _record_problem(source, tables)
     if problem:
         raise _refuse(path, problem)
     return Backup(
@@ -459,36 +461,43 @@ class _BackupTables(DurableStorage):
         return self._backup_tables
 
 
-def _invalid_documents(tables: Tables) -> list[str]:
-    """Each document that its model refuses, as :meth:`Store.check` words it."""
+def _validated(tables: Tables) -> tuple[list[str], Tables]:
+    """Each document its model refuses (as :meth:`Store.check` words it), and the tables
+    as the store would write them: through the models, so text a backup carries is
+    cleaned (control characters, bidi overrides) exactly as typed text is."""
     problems = []
+    clean: Tables = {META_TABLE: tables[META_TABLE]}
     for table, model in (("partners", Partner), ("pacts", Pact), ("activities", Activity)):
+        rows = {}
         for key, doc in tables[table].items():
             try:
-                model.model_validate({**doc, "id": int(key)})
+                record = model.model_validate({**doc, "id": int(key)})
             except pydantic.ValidationError as exc:
                 problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
-    return problems
+                continue
+            rows[key] = record.model_dump(mode="json", exclude={"id"})
+        clean[table] = rows
+    return problems, clean
 
 
-def _record_problem(source: Path, tables: Tables) -> str | None:
+def _record_problem(source: Path, tables: Tables) -> tuple[str | None, Tables]:
     """The first integrity problem in ``tables`` (read from the file ``source``), if any:
     a document its model refuses, else what :meth:`Store.check` finds (references,
-    unique codes)."""
+    unique codes); and the tables as the models write them."""
     # The models first: the store's reference checks walk the raw documents of *other*
     # records too, and assume their fields have the model's types.
-    problems = _invalid_documents(tables)
+    problems, tables = _validated(tables)
     if not problems:
         try:
             db = TinyDB(source, storage=_BackupTables, tables=tables)
             storage = cast(DurableStorage, db.storage)
             problems = Store(source, storage, db, lock=None, holder=None).check()
         except StoreError as exc:  # the file went away while it was being read
-            return str(exc)
+            return str(exc), tables
     if not problems:
-        return None
+        return None, tables
     more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
-    return f"{problems[0]}{more}"
+    return f"{problems[0]}{more}", tables
 
 
 # -- listing and rotation ----------------------------------------------------------------

@@ -78,6 +78,18 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+def _clean_json(value: Any) -> Any:
+    """A pact type's details are free JSON: clean every text in them, keys included,
+    since their plugin may declare plain ``str`` fields."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=True)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
+
+
 Line = Annotated[str, AfterValidator(_line), Field(max_length=300)]
 Name = Annotated[str, AfterValidator(_line), Field(min_length=1, max_length=300)]
 Block = Annotated[str, AfterValidator(_block), Field(max_length=20_000)]
@@ -312,7 +324,7 @@ class Pact(Record):
     target_groups: LineList = Field(default_factory=list)
     members: list[Membership] = Field(default_factory=list)
     predecessor_id: int | None = Field(default=None, ge=1)
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: Annotated[dict[str, Any], AfterValidator(_clean_json)] = Field(default_factory=dict)
     indicators: list[Indicator] = Field(default_factory=list)
     notes: Block = ""
 

@@ -24,6 +24,7 @@ from .i18n import _
 from .model import ContactPerson, Partner
 from .services import Registry
 from .store import Repository
+from .text import clean_text
 
 REDACTED = "[…]"
 TEXT_TABLES = ("partners", "pacts", "activities")
@@ -165,7 +166,7 @@ def _mentions(registry: Registry, person: Person) -> Iterator[Mention]:
             searched = _without_own_contacts(table, int(record_id), doc, person)
             for path, text in _strings(searched, ""):
                 if pattern.search(text):
-                    yield Mention(table, int(record_id), path, text)
+                    yield Mention(table, int(record_id), path, clean_text(text, multiline=True))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from .text import clean_text
+
 
 def fold(text: str) -> str:
     """Lowercase, accent-free form of ``text`` for matching."""
@@ -33,4 +35,4 @@ def document_text(doc: dict[str, Any], fields: Iterable[str]) -> str:
 
 def matches(haystack: str, query: str) -> bool:
     """Every word of ``query`` occurs in the folded ``haystack``."""
-    return all(word in haystack for word in fold(query).split())
+    return all(word in haystack for word in fold(clean_text(query)).split())

@@ -15,6 +15,12 @@ import unicodedata
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
+def without_controls(value: str) -> str:
+    """``value`` with only the control characters removed: for text being typed, where
+    trimming or collapsing spaces would move the cursor under the operator's fingers."""
+    return _UNSAFE.sub("", value)
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Return ``value`` without control characters, NFC-normalised and trimmed.
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from patti.core import PactType, Role, hookimpl
-from patti.core.model import Indicator
+from patti.core.model import Indicator, Line
 
 
 class CommunityTiesDetails(BaseModel):
@@ -16,8 +16,8 @@ class CommunityTiesDetails(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    meeting_place: str = Field(default="", max_length=300, description="Where the group meets.")
-    frequency: str = Field(default="", max_length=120, description="How often, e.g. weekly.")
+    meeting_place: Line = Field(default="", description="Where the group meets.")
+    frequency: Line = Field(default="", max_length=120, description="How often, e.g. weekly.")
     open_to_all: bool = Field(default=True, description="Whether any inhabitant can join.")
 
 

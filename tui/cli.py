@@ -9,6 +9,7 @@ gives one line on stderr and exit code 2, and leaves the store unchanged.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -152,8 +153,22 @@ def session() -> Session:
 # -- output -------------------------------------------------------------------
 
 
+#: What orjson leaves unescaped but a terminal would act on: DEL, C1, bidi controls.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
 def echo_json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    """JSON for scripts; characters a terminal would act on are ``\\u`` escapes (the data
+    itself is unchanged: any JSON reader gets them back)."""
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def say(message: str) -> None:
+    """One line for the operator, cleaned (it may hold a path or a name from the store);
+    its indentation is kept."""
+    indent = len(message) - len(message.lstrip(" "))
+    click.echo(" " * indent + clean_text(message))
 
 
 def as_json(record: Record) -> dict[str, Any]:
@@ -278,7 +293,7 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
         finally:
             store.close()
         if no_open:
-            click.echo(str(path))
+            say(str(path))
         else:
             _open_tui(s, path)
 
@@ -289,12 +304,12 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
         registry = session().open(write=False)
         problems = registry.check()
         for problem in problems:
-            click.echo(problem)
+            say(problem)
         if problems:
             message = ngettext("{n} problem found.", "{n} problems found.", len(problems))
             click.echo(message.format(n=len(problems)), err=True)
             raise click.exceptions.Exit(EXIT_PROBLEMS)
-        click.echo(_("No problems found in {path}.").format(path=registry.store.path))
+        say(_("No problems found in {path}.").format(path=registry.store.path))
 
     _partner_commands(cli)
     _pact_commands(cli)
@@ -355,7 +370,7 @@ def _backup_commands(cli: click.Group) -> None:
     def backup(output: Path | None) -> None:
         store = session().open_store(write=False, take_lock=True)
         written = backups_.write_backup(store, output)
-        click.echo(
+        say(
             _("Backup written and verified: {path} ({counts}).").format(
                 path=written, counts=counts_text(backups_.read_backup(written).counts())
             )
@@ -382,9 +397,7 @@ def _backup_commands(cli: click.Group) -> None:
             )
             return
         if not listed:
-            click.echo(
-                _("No backups yet in {folder}.").format(folder=backups_.backups_folder(path))
-            )
+            say(_("No backups yet in {folder}.").format(folder=backups_.backups_folder(path)))
             return
         kinds = {"auto": _("automatic"), "before-restore": _("before a restore")}
         echo_table(
@@ -408,7 +421,7 @@ def _backup_commands(cli: click.Group) -> None:
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     def verify(file: Path) -> None:
         checked = backups_.read_backup(file)
-        click.echo(
+        say(
             _(
                 "{path} verifies: schema {schema}, written by patti {version} on {date}; {counts}."
             ).format(
@@ -451,12 +464,10 @@ def _backup_commands(cli: click.Group) -> None:
             click.echo(_("Dry run: nothing was changed."))
             return
         if result.safety_backup:
-            click.echo(
-                _("The store as it was is kept in {path}.").format(path=result.safety_backup)
-            )
+            say(_("The store as it was is kept in {path}.").format(path=result.safety_backup))
         if result.set_aside:
-            click.echo(_("The damaged file is kept as {path}.").format(path=result.set_aside))
-        click.echo(_("Restored {path} from {file}.").format(path=path, file=file))
+            say(_("The damaged file is kept as {path}.").format(path=result.set_aside))
+        say(_("Restored {path} from {file}.").format(path=path, file=file))
 
 
 def _privacy_commands(cli: click.Group) -> None:
@@ -482,7 +493,7 @@ def _privacy_commands(cli: click.Group) -> None:
         from patti.core.storage import atomic_write_bytes
 
         atomic_write_bytes(output.expanduser(), payload + b"\n")
-        click.echo(_("Written {path}.").format(path=output))
+        say(_("Written {path}.").format(path=output))
 
     @privacy_.command("erase", help=_("Remove one person from the store and redact mentions."))
     @click.argument("person")
@@ -1121,15 +1132,16 @@ def _plugin_commands(cli: click.Group) -> None:
             return
         for pact_type in types.values():
             described = pact_type.describe()
-            click.echo(f"{pact_type.name}: {pact_type.label()}")
+            # A plugin's texts are data too: each line is cleaned before the terminal.
+            say(f"{pact_type.name}: {pact_type.label()}")
             if pact_type.description():
-                click.echo(f"  {pact_type.description()}")
+                say(f"  {pact_type.description()}")
             roles = ", ".join(f"{r.name} ({r.describe_count()})" for r in pact_type.roles)
-            click.echo("  " + _("Roles: {roles}").format(roles=roles or "-"))
+            say("  " + _("Roles: {roles}").format(roles=roles or "-"))
             fields = ", ".join(described["fields"])
-            click.echo("  " + _("Fields: {fields}").format(fields=fields or "-"))
+            say("  " + _("Fields: {fields}").format(fields=fields or "-"))
             planner = _("yes") if described["planner"] else _("no")
-            click.echo("  " + _("Planner: {planner}").format(planner=planner))
+            say("  " + _("Planner: {planner}").format(planner=planner))
 
     @cli.command(
         "plan", help=_("Show a pact type's proposed schedule for a pact; --apply saves it.")
@@ -1190,7 +1202,7 @@ def _plugin_commands(cli: click.Group) -> None:
             for line in plan.summary:
                 click.echo(clean_text(line))
             for gap in plan.gaps:
-                click.echo(_("Not met: {gap}").format(gap=gap))
+                say(_("Not met: {gap}").format(gap=gap))
             if apply_:
                 click.echo(
                     _("Saved {n} planned activities for {code}.").format(

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input
 from patti.core.i18n import N_, _
 from patti.core.model import Pact
 from patti.core.services import PactQuery, Registry
+from patti.core.text import without_controls
 
 from ..localise import localise_bindings
 from ..widgets import PactDetail, ReadOnlyBanner
@@ -91,7 +92,11 @@ class PactsScreen(Screen[None]):
 
     @on(Input.Changed, "#pact-search")
     def _search(self, event: Input.Changed) -> None:
-        self.load(event.value)
+        typed = without_controls(event.value)
+        if typed != event.value:  # pasted escape sequences must not reach the screen
+            event.input.value = typed  # raises Changed again, with the clean text
+            return
+        self.load(typed)
 
     def action_focus_search(self) -> None:
         self.query_one("#pact-search", Input).focus()
