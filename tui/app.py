@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -18,31 +19,60 @@ from patti.core.services import Registry
 from patti.core.store import Store
 from patti.core.text import clean_text
 
-from .commands import PALETTE_PLACEHOLDER, plugin_commands, translated
+from .commands import PALETTE_PLACEHOLDER, navigation_commands, plugin_commands, translated
 from .localise import localise_bindings
-from .screens import PactsScreen
+from .screens import NAVIGATION, SCREENS
 
 
 class PattiApp(App[None]):
-    """The operators' workbench on one open store."""
+    """The operators' workbench on one open store.
+
+    Each top-level screen is a Textual *mode* with its own stack, so an editor
+    opened on the pacts screen is still there after a look at the agenda.
+    Function keys (and the command palette) move between them.
+    """
 
     CSS_PATH = "patti.tcss"
     TITLE = "patti"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", N_("Quit"), id="quit"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, id="quit-ctrl"),
+        Binding("f1", "toggle_help", N_("Help"), id="help"),
+        *(
+            Binding(target.key, f"go('{target.mode}')", target.label, id=f"go.{target.mode}")
+            for target in NAVIGATION
+        ),
     ]
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, *, start: str = "pacts") -> None:
         super().__init__()
         localise_bindings(self)
         self.registry = registry
+        self._start = start
         self._failures_reported = 0
         self.sub_title = clean_text(str(registry.store.path))
+        for mode, screen in SCREENS.items():
+            self.add_mode(mode, functools.partial(screen, registry))
 
     def on_mount(self) -> None:
-        self.push_screen(PactsScreen(self.registry))
+        self.switch_mode(self._start if self._start in SCREENS else "pacts")
         self.report_plugin_failures()
+
+    def action_go(self, mode: str) -> None:
+        if mode in SCREENS and mode != self.current_mode:
+            self.switch_mode(mode)
+
+    def action_toggle_help(self) -> None:
+        """F1: the keys of the current screen, and help for the focused widget."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go":
+            return parameters[0] in SCREENS  # a screen not built yet has no key
+        return True
 
     def report_plugin_failures(self) -> None:
         """One notification per plugin disabled since the last report: the app goes on."""
@@ -68,6 +98,7 @@ class PattiApp(App[None]):
         self._failures_reported = len(host.failures)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from navigation_commands(self)
         yield from translated(super().get_system_commands(screen))
         yield from plugin_commands(self, self.registry.plugins)
 

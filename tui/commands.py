@@ -47,6 +47,21 @@ def translated(commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
         yield command._replace(title=_(command.title), help=_(command.help))
 
 
+def navigation_commands(app: App[Any]) -> Iterable[SystemCommand]:
+    """ "Go to …" for every screen, so the palette reaches everything the keys do."""
+    from .screens import NAVIGATION, SCREENS
+
+    for target in NAVIGATION:
+        if target.mode in SCREENS:
+            yield SystemCommand(
+                _("Go to: {screen}").format(screen=_(target.label)),
+                _("Open the {screen} screen ({key})").format(
+                    screen=_(target.label), key=target.key.upper()
+                ),
+                lambda mode=target.mode: app.run_action(f"go('{mode}')"),
+            )
+
+
 def plugin_commands(app: App[Any], host: PluginHost | None) -> Iterable[SystemCommand]:
     """One palette entry per plugin command; plugin text is data, so it is cleaned."""
     if host is None:

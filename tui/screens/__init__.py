@@ -1,5 +1,44 @@
-"""Screens of the operator UI."""
+"""Screens of the operator UI, and how the app reaches them.
 
+Every top-level screen is a mode of the app (see :class:`patti.tui.app.PattiApp`):
+``SCREENS`` maps a mode to the screen class, ``NAVIGATION`` gives each mode
+its function key and label, in the order the Footer shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from patti.core.i18n import N_
+from patti.core.services import Registry
+
+from .base import PattiScreen
 from .pacts import PactsScreen
 
-__all__ = ["PactsScreen"]
+
+@dataclass(frozen=True)
+class Target:
+    """A place the operator can go: its mode, key and (untranslated) label."""
+
+    mode: str
+    key: str
+    label: str
+
+
+NAVIGATION: tuple[Target, ...] = (
+    Target("dashboard", "f2", N_("Dashboard")),
+    Target("pacts", "f3", N_("Pacts")),
+    Target("partners", "f4", N_("Partners")),
+    Target("activities", "f5", N_("Agenda")),
+    Target("report", "f6", N_("Report")),
+    Target("network", "f7", N_("Network")),
+    Target("backups", "f8", N_("Backups")),
+    Target("plugins", "f9", N_("Plugins")),
+)
+
+SCREENS: dict[str, Callable[[Registry], PattiScreen]] = {
+    "pacts": PactsScreen,
+}
+
+__all__ = ["NAVIGATION", "SCREENS", "PactsScreen", "PattiScreen", "Target"]

@@ -10,19 +10,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import DataTable, Input
 
 from patti.core.i18n import N_, _
 from patti.core.model import Pact
 from patti.core.services import PactQuery, Registry
 from patti.core.text import without_controls
 
-from ..localise import localise_bindings
-from ..widgets import PactDetail, ReadOnlyBanner
+from ..widgets import PactDetail
+from .base import PattiScreen
 
 
-class PactsScreen(Screen[None]):
+class PactsScreen(PattiScreen):
     """Every pact, searchable, with the selected one in detail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -31,22 +30,15 @@ class PactsScreen(Screen[None]):
     ]
 
     def __init__(self, registry: Registry) -> None:
-        super().__init__()
-        localise_bindings(self)
-        self.registry = registry
+        super().__init__(registry)
         self._pacts: dict[str, Pact] = {}
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        reason = self.registry.store.readonly_reason()
-        if reason:
-            yield ReadOnlyBanner(reason)
+    def compose_body(self) -> ComposeResult:
         yield Input(placeholder=_("Search pacts (code, title, objectives)…"), id="pact-search")
         with Horizontal(id="pacts-body"):
             yield DataTable(id="pact-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="pact-detail-scroll"):
                 yield PactDetail(id="pact-detail")
-        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#pact-table", DataTable)
@@ -56,6 +48,9 @@ class PactsScreen(Screen[None]):
         table.add_column(_("Status"), key="status")
         self.load()
         table.focus()
+
+    def refresh_data(self) -> None:
+        self.load(self.query_one("#pact-search", Input).value)
 
     def load(self, text: str = "") -> None:
         """Fill the table from the store; cells are ``Text`` so stored markup stays text."""

@@ -2,5 +2,6 @@
 
 from .banner import ReadOnlyBanner
 from .pact_detail import PactDetail
+from .paged_table import Column, PagedTable
 
-__all__ = ["PactDetail", "ReadOnlyBanner"]
+__all__ = ["Column", "PactDetail", "PagedTable", "ReadOnlyBanner"]

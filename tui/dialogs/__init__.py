@@ -1,0 +1,1 @@
+"""Modal dialogs of the operator UI (confirmations, editors)."""
