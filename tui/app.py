@@ -21,7 +21,7 @@ from patti.core.text import clean_text
 
 from .commands import PALETTE_PLACEHOLDER, navigation_commands, plugin_commands, translated
 from .localise import localise_bindings
-from .screens import NAVIGATION, SCREENS
+from .screens import NAVIGATION, SCREENS, PattiScreen
 
 
 class PattiApp(App[None]):
@@ -57,6 +57,14 @@ class PattiApp(App[None]):
     def on_mount(self) -> None:
         self.switch_mode(self._start if self._start in SCREENS else "pacts")
         self.report_plugin_failures()
+
+    def call_after_restore(self) -> None:
+        """A restore replaced the whole store: every mounted screen reloads from it (the
+        others load when first shown)."""
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, PattiScreen) and screen.is_mounted:
+                    screen.refresh_data()
 
     def action_go(self, mode: str) -> None:
         if mode in SCREENS and mode != self.current_mode:

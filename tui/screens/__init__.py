@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from patti.core.i18n import N_
 from patti.core.services import Registry
 
+from .backups import BackupsScreen
 from .base import PattiScreen
 from .pacts import PactsScreen
+from .plugins import PluginsScreen
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,16 @@ NAVIGATION: tuple[Target, ...] = (
 
 SCREENS: dict[str, Callable[[Registry], PattiScreen]] = {
     "pacts": PactsScreen,
+    "backups": BackupsScreen,
+    "plugins": PluginsScreen,
 }
 
-__all__ = ["NAVIGATION", "SCREENS", "PactsScreen", "PattiScreen", "Target"]
+__all__ = [
+    "NAVIGATION",
+    "SCREENS",
+    "BackupsScreen",
+    "PactsScreen",
+    "PattiScreen",
+    "PluginsScreen",
+    "Target",
+]

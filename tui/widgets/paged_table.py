@@ -68,12 +68,21 @@ class PagedTable(Vertical, Generic[K]):
         table: PagedTable[Hashable]
         key: Hashable | None
 
+        @property
+        def control(self) -> PagedTable[Hashable]:
+            """Lets handlers use ``@on(PagedTable.Highlighted, "#id")``."""
+            return self.table
+
     @dataclass
     class Selected(Message):
         """Enter (or a click) on the row of ``key``."""
 
         table: PagedTable[Hashable]
         key: Hashable
+
+        @property
+        def control(self) -> PagedTable[Hashable]:
+            return self.table
 
     def __init__(
         self,

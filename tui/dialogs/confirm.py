@@ -1,0 +1,122 @@
+"""A yes/no question before an action that replaces data (restore a backup, accept a plan)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from patti.core.i18n import N_, _
+
+from ..localise import localise_bindings
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Asks one question; dismisses with ``True`` (confirm) or ``False`` (cancel).
+
+    Title and message are shown as plain text: a message usually quotes
+    stored data (a file name, a pact's code), which must never be parsed as
+    markup. ``y``/Enter confirm, ``n``/Escape cancel; the confirm button has
+    the focus, so Enter does what it says.
+    """
+
+    DEFAULT_CSS = """
+    ConfirmDialog {
+        align: center middle;
+    }
+    ConfirmDialog > #confirm-box {
+        width: 76;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    ConfirmDialog.-danger > #confirm-box {
+        border: thick $error;
+    }
+    ConfirmDialog #confirm-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    ConfirmDialog #confirm-scroll {
+        height: auto;
+        max-height: 20;
+    }
+    ConfirmDialog #confirm-keys {
+        color: $text-muted;
+        margin-top: 1;
+    }
+    ConfirmDialog #confirm-buttons {
+        height: auto;
+        align-horizontal: right;
+        margin-top: 1;
+    }
+    ConfirmDialog #confirm-buttons Button {
+        margin-left: 2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", N_("Confirm"), id="confirm.yes"),
+        Binding("enter", "confirm", N_("Confirm"), show=False, id="confirm.enter"),
+        Binding("n", "cancel", N_("Cancel"), id="confirm.no"),
+        Binding("escape", "cancel", N_("Cancel"), show=False, id="confirm.escape"),
+    ]
+
+    def __init__(
+        self,
+        title: str | Content,
+        message: str | Content,
+        *,
+        confirm_label: str | None = None,
+        cancel_label: str | None = None,
+        danger: bool = False,
+    ) -> None:
+        super().__init__(classes="-danger" if danger else None)
+        localise_bindings(self)
+        self._title = title if isinstance(title, Content) else Content(title)
+        self._message = message if isinstance(message, Content) else Content(message)
+        self._confirm_label = confirm_label or _("Confirm")
+        self._cancel_label = cancel_label or _("Cancel")
+        self._danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self._title, id="confirm-title")
+            with VerticalScroll(id="confirm-scroll"):
+                yield Static(self._message, id="confirm-message")
+            yield Static(Content(_("y or Enter: confirm · n or Esc: cancel")), id="confirm-keys")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(Content(self._cancel_label), variant="default", id="confirm-cancel")
+                yield Button(
+                    Content(self._confirm_label),
+                    variant="error" if self._danger else "primary",
+                    id="confirm-ok",
+                )
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-ok", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#confirm-ok")
+    def _pressed_ok(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-cancel")
+    def _pressed_cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(False)
