@@ -42,6 +42,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "patti.plugins.community_ties",
     "patti.plugins.school_testimonies",
     "patti.plugins.youth_legality",
+    "patti.plugins.exporters",
     "patti.plugins.crema",
 )
 

@@ -224,6 +224,8 @@ COVERED = {
     "privacy export",
     "privacy erase",
     "privacy due",
+    "report",
+    "network",
 }
 
 
@@ -239,7 +241,8 @@ def command_paths(group: click.Group, prefix: str = "") -> set[str]:
 
 
 def test_every_command_has_tests_in_this_file() -> None:
-    # backups and privacy have their own files too: test_backup.py, test_privacy.py
+    # backups, privacy and reports have their own files too: test_backup.py,
+    # test_privacy.py, test_report_cli.py
     assert command_paths(build_cli()) == COVERED, "add tests for the new command, then list it"
 
 

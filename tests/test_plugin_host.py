@@ -278,7 +278,7 @@ def test_patti_disable_plugins_blocks_a_built_in_in_process(
 ) -> None:
     monkeypatch.setenv("PATTI_DISABLE_PLUGINS", "school_testimonies , crema")
     host = PluginHost(entry_point_group=None)
-    assert [i.name for i in host.plugins()] == ["community_ties", "youth_legality"]
+    assert [i.name for i in host.plugins()] == ["community_ties", "exporters", "youth_legality"]
     assert host.failures == []
 
 

@@ -317,6 +317,9 @@ def build_cli(host: PluginHost | None = None) -> click.Group:
     _plugin_commands(cli)
     _backup_commands(cli)
     _privacy_commands(cli)
+    from patti.tui.cli_reports import report_commands  # here: it imports this module
+
+    report_commands(cli)
     if host.enabled:
         _plugin_cli_commands(cli, host)
     return cli
