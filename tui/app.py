@@ -125,7 +125,7 @@ def run_app(path: Path, plugins: PluginHost | None = None) -> None:
         warning = _auto_backup(store)
         if plugins is not None:
             plugins.startup(store)
-        app = PattiApp(Registry(store, plugins=plugins))
+        app = PattiApp(Registry(store, plugins=plugins), start="dashboard")
         if warning:
             app.call_later(app.notify, warning, severity="warning", timeout=30, markup=False)
         app.run()

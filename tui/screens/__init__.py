@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from patti.core.i18n import N_
 from patti.core.services import Registry
 
+from .agenda import AgendaScreen
 from .backups import BackupsScreen
 from .base import PattiScreen
+from .dashboard import DashboardScreen
 from .pacts import PactsScreen
 from .plugins import PluginsScreen
 
@@ -40,7 +42,9 @@ NAVIGATION: tuple[Target, ...] = (
 )
 
 SCREENS: dict[str, Callable[[Registry], PattiScreen]] = {
+    "dashboard": DashboardScreen,
     "pacts": PactsScreen,
+    "activities": AgendaScreen,
     "backups": BackupsScreen,
     "plugins": PluginsScreen,
 }
@@ -48,7 +52,9 @@ SCREENS: dict[str, Callable[[Registry], PattiScreen]] = {
 __all__ = [
     "NAVIGATION",
     "SCREENS",
+    "AgendaScreen",
     "BackupsScreen",
+    "DashboardScreen",
     "PactsScreen",
     "PattiScreen",
     "PluginsScreen",

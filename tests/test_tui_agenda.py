@@ -1,0 +1,415 @@
+"""The agenda: activities by week and month, filters, and recording what happened.
+
+The real app on the demo store (Crema, seen as of 2022-01-01), driven by
+Pilot. What each period should list is computed here from the store's raw
+documents with plain Python, never by the code under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui import file_state, screen_text
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+
+from patti.core.demo import build_demo
+from patti.core.i18n import set_language
+from patti.core.model import Activity, ActivityStatus
+from patti.core.services import Registry
+from patti.core.store import Store
+from patti.tui.app import PattiApp
+from patti.tui.dialogs.record_activity import RecordActivityDialog
+from patti.tui.screens.agenda import AgendaScreen
+from patti.tui.widgets.paged_table import PagedTable
+
+SIZE = (120, 36)
+TODAY = date(2022, 1, 1)  # the demo's "as of" date: a Saturday
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_path(store_path: Path) -> Path:
+    """A closed store file holding the demo."""
+    with Store.open(store_path) as store:
+        build_demo(store)
+    return store_path
+
+
+@pytest.fixture
+def registry(demo_path: Path) -> Iterator[Registry]:
+    """The demo, opened for writing as the app opens it."""
+    with Store.open(demo_path) as store:
+        yield Registry(store)
+
+
+async def open_agenda(app: PattiApp, pilot: Pilot[Any]) -> AgendaScreen:
+    if "activities" not in app._modes:  # wired by the lead later
+        app.add_mode("activities", lambda: AgendaScreen(app.registry))
+    await app.switch_mode("activities")
+    await pilot.pause()
+    assert isinstance(app.screen, AgendaScreen)
+    return app.screen
+
+
+def shown_ids(app: App[Any]) -> list[int]:
+    """The activity ids the agenda lists, top to bottom."""
+    return list(app.screen.query_one("#agenda-table", PagedTable).keys)
+
+
+def current_id(app: App[Any]) -> int | None:
+    key = app.screen.query_one("#agenda-table", PagedTable).current()
+    return key if isinstance(key, int) else None
+
+
+def expected_ids(path: Path, first: date, last: date, **match: Any) -> list[int]:
+    """Activities dated between ``first`` and ``last``, read from the file with plain Python.
+
+    ``match`` filters on raw fields: ``pact_id=4``, ``place_partner_id=7``,
+    ``participant=12`` (one of ``partner_ids``).
+    """
+    with Store.open(path, readonly=True) as store:
+        docs = dict(store.activities.raw_items())
+    found = []
+    for activity_id, doc in docs.items():
+        starts = datetime.fromisoformat(doc["starts_at"])
+        if not first <= starts.date() <= last:
+            continue
+        participant = match.get("participant")
+        if participant is not None and participant not in doc.get("partner_ids", []):
+            continue
+        if any(doc.get(k) != v for k, v in match.items() if k != "participant"):
+            continue
+        found.append((starts, activity_id))
+    return [activity_id for _starts, activity_id in sorted(found)]
+
+
+def period_title(app: App[Any]) -> str:
+    rendered = app.screen.query_one("#agenda-period", Static).render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+def reread(path: Path, activity_id: int) -> Activity:
+    """The activity as the file holds it now (a fresh read-only open)."""
+    with Store.open(path, readonly=True) as store:
+        return store.activities.get(activity_id)
+
+
+def first_planned(path: Path, first: date, last: date) -> int:
+    """A planned activity of the period (the agenda lists it first)."""
+    with Store.open(path, readonly=True) as store:
+        for activity_id in expected_ids(path, first, last):
+            if store.activities.get(activity_id).status is ActivityStatus.PLANNED:
+                return activity_id
+    raise AssertionError("the demo has no planned activity in that period")
+
+
+JANUARY = (date(2022, 1, 1), date(2022, 1, 31))
+
+
+# -- weeks and months ------------------------------------------------------------------------
+
+
+async def test_opens_on_the_week_of_today(registry: Registry, demo_path: Path) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        monday = TODAY - timedelta(days=TODAY.weekday())
+        assert period_title(app) == "Week 52 · 2021-12-27 – 2022-01-02"
+        assert shown_ids(app) == expected_ids(demo_path, monday, monday + timedelta(days=6))
+
+
+async def test_next_and_previous_week(registry: Registry, demo_path: Path) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("full_stop")
+        await pilot.pause()
+        expected = expected_ids(demo_path, date(2022, 1, 3), date(2022, 1, 9))
+        assert expected, "the demo plans activities in the first week of school"
+        assert shown_ids(app) == expected
+        assert "2022-01-03 – 2022-01-09" in period_title(app)
+        await pilot.press("left", "left", "comma")
+        await pilot.pause()
+        expected = expected_ids(demo_path, date(2021, 12, 13), date(2021, 12, 19))
+        assert expected
+        assert shown_ids(app) == expected
+        await pilot.press("right")
+        await pilot.pause()
+        assert shown_ids(app) == expected_ids(demo_path, date(2021, 12, 20), date(2021, 12, 26))
+
+
+async def test_month_view_and_back_to_today(registry: Registry, demo_path: Path) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        assert period_title(app) == "January 2022"
+        assert shown_ids(app) == expected_ids(demo_path, *JANUARY)
+        await pilot.press("comma")
+        await pilot.pause()
+        assert period_title(app) == "December 2021"
+        assert shown_ids(app) == expected_ids(demo_path, date(2021, 12, 1), date(2021, 12, 31))
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert period_title(app) == "March 2022"
+        assert shown_ids(app) == expected_ids(demo_path, date(2022, 3, 1), date(2022, 3, 31))
+        await pilot.press("t")
+        await pilot.pause()
+        assert period_title(app) == "January 2022"
+        await pilot.press("w")
+        await pilot.pause()
+        assert period_title(app).startswith("Week 52 ")
+
+
+async def test_the_detail_follows_the_cursor(registry: Registry, demo_path: Path) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("m", "down")
+        await pilot.pause()
+        second = registry.activity(expected_ids(demo_path, *JANUARY)[1])
+        assert current_id(app) == second.id
+        detail = app.screen.query_one("#agenda-detail", Static).render()
+        lines = str(getattr(detail, "plain", detail)).splitlines()
+        assert lines[0] == second.title
+        assert lines[1].startswith(registry.pact(second.pact_id).code)
+        assert "2022-01-07 09:00" in screen_text(app)
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+FILTERS = ("#filter-pact", "#filter-school", "#filter-association")
+
+
+async def choose(pilot: Pilot[Any], selector: str, search: str) -> None:
+    """Reach a filter with the keyboard (``f``, then Tab), type to find the option, Enter."""
+    await pilot.press("f", *["tab"] * FILTERS.index(selector))
+    assert pilot.app.focused is pilot.app.screen.query_one(selector, Select)
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press(*search)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_filter_by_pact(registry: Registry, demo_path: Path) -> None:
+    pact = registry.pact("PdC-2021-02")
+    expected = expected_ids(demo_path, date(2022, 6, 1), date(2022, 6, 30), pact_id=pact.id)
+    everything = expected_ids(demo_path, date(2022, 6, 1), date(2022, 6, 30))
+    assert expected and len(expected) < len(everything)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("m", *["full_stop"] * 5)
+        await pilot.pause()
+        assert period_title(app) == "June 2022"
+        assert shown_ids(app) == everything
+        await choose(pilot, "#filter-pact", "PdC-2021-02")
+        assert app.screen.query_one("#filter-pact", Select).value == pact.id
+        assert shown_ids(app) == expected
+
+
+async def test_filter_by_school_and_association(registry: Registry, demo_path: Path) -> None:
+    january = expected_ids(demo_path, *JANUARY)
+    first = registry.activity(january[0])
+    assert first.place_partner_id is not None and first.partner_ids
+    school = registry.partner(first.place_partner_id)
+    association = registry.partner(first.partner_ids[0])
+    assert (school.kind.value, association.kind.value) == ("school", "association")
+    at_school = expected_ids(demo_path, *JANUARY, place_partner_id=school.id)
+    both = expected_ids(demo_path, *JANUARY, place_partner_id=school.id, participant=association.id)
+    assert len(both) < len(at_school) < len(january)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("m")
+        await choose(pilot, "#filter-school", school.name[-10:])
+        assert app.screen.query_one("#filter-school", Select).value == school.id
+        assert shown_ids(app) == at_school
+        await choose(pilot, "#filter-association", association.name[-10:])
+        assert app.screen.query_one("#filter-association", Select).value == association.id
+        assert shown_ids(app) == both
+        await pilot.press("f", "tab", "enter", "home", "enter")  # back to "All schools"
+        await pilot.pause()
+        assert app.screen.query_one("#filter-school", Select).value == Select.NULL
+        only = expected_ids(demo_path, *JANUARY, participant=association.id)
+        assert shown_ids(app) == only
+
+
+# -- recording -------------------------------------------------------------------------------
+
+
+async def open_record(app: PattiApp, pilot: Pilot[Any], activity_id: int) -> None:
+    screen = await open_agenda(app, pilot)
+    await pilot.press("m")
+    await pilot.pause()
+    screen.reveal(activity_id)
+    await pilot.pause()
+    assert current_id(app) == activity_id
+    await pilot.press("r")
+    await pilot.pause()
+    assert isinstance(app.screen, RecordActivityDialog)
+
+
+def attendance_error(app: App[Any]) -> str:
+    rendered = app.screen.query_one("#record-attendance-error", Static).render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+async def test_record_attendance_is_saved(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    notes_before = registry.activity(activity_id).notes
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_record(app, pilot, activity_id)
+        await pilot.press("2", "3", "tab", *"Classe attenta. ")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+        assert current_id(app) == activity_id
+        assert "Done" in screen_text(app)
+    saved = reread(demo_path, activity_id)
+    assert saved.status is ActivityStatus.DONE
+    assert saved.attendance == 23
+    assert saved.notes == f"Classe attenta. {notes_before}"
+
+
+@pytest.mark.parametrize("typed", ["abc", "-3", "100001"])
+async def test_bad_attendance_is_refused_inline(
+    registry: Registry, demo_path: Path, typed: str
+) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_record(app, pilot, activity_id)
+        await pilot.press(*typed)
+        await pilot.pause()
+        message = attendance_error(app)
+        assert message, "the error shows while typing"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordActivityDialog), "the dialog stays open"
+        assert attendance_error(app) == message
+        assert app.focused is app.screen.query_one("#record-attendance", Input)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+    assert file_state(demo_path) == before
+    assert reread(demo_path, activity_id).status is ActivityStatus.PLANNED
+
+
+async def test_fixing_the_attendance_clears_the_error(registry: Registry) -> None:
+    activity_id = first_planned(registry.store.path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_record(app, pilot, activity_id)
+        await pilot.press("-", "3")
+        await pilot.pause()
+        assert attendance_error(app) == "Attendance cannot be negative."
+        await pilot.press("backspace", "backspace", "0")
+        await pilot.pause()
+        assert attendance_error(app) == ""
+
+
+async def test_cancel_an_activity(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_record(app, pilot, activity_id)
+        await pilot.press("1", "2")  # typed, then the operator learns it was called off
+        await pilot.press("shift+tab", "right", "enter")  # the outcome: Cancelled
+        await pilot.pause()
+        assert app.screen.query_one("#record-attendance", Input).disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+    saved = reread(demo_path, activity_id)
+    assert saved.status is ActivityStatus.CANCELLED
+    assert saved.attendance is None
+
+
+async def test_a_refused_record_says_why_and_saves_nothing(
+    registry: Registry, demo_path: Path
+) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    registry.set_pact_status(registry.activity(activity_id).pact_id, "cancelled")
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_record(app, pilot, activity_id)
+        await pilot.press("2", "0", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordActivityDialog)
+        error = app.screen.query_one("#record-error", Static).render()
+        assert "is cancelled and can no longer be changed" in str(getattr(error, "plain", error))
+    assert file_state(demo_path) == before
+
+
+async def test_read_only_store_disables_recording(demo_path: Path) -> None:
+    before = file_state(demo_path)
+    with Store.open(demo_path, readonly=True) as store:
+        app = PattiApp(Registry(store))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_agenda(app, pilot)
+            await pilot.press("m")
+            await pilot.pause()
+            assert shown_ids(app)
+            assert screen.check_action("record", ()) is None  # shown dimmed, not hidden
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.screen is screen
+    assert file_state(demo_path) == before
+
+
+# -- text and language ----------------------------------------------------------------------
+
+
+async def test_stored_markup_shows_literally(registry: Registry) -> None:
+    pact = registry.pact("PdC-2021-01")
+    registry.create_activity(
+        pact_id=pact.id,
+        title="[@click=app.quit]x[/] visita",
+        starts_at="03/01/2022 10:00",
+        place="[b]aula[/b]",
+        audience="[link=https://x]3B[/link]",
+    )
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("full_stop")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[@click=app.quit]x[/] visita" in text
+        assert "[b]aula[/b]" in text
+        assert app.return_code is None
+
+
+async def test_italian_labels(registry: Registry) -> None:
+    set_language("it")
+    activity_id = first_planned(registry.store.path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agenda(app, pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Gennaio 2022" in text
+        for label in ("Titolo", "Stato", "Destinatari", "Pianificata", "07/01/2022 09:00"):
+            assert label in text
+        screen.reveal(activity_id)
+        await pilot.press("r")
+        await pilot.pause()
+        text = screen_text(app)
+        for label in ("Svolta", "Annullato", "Presenze", "Note"):
+            assert label in text

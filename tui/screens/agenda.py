@@ -1,0 +1,403 @@
+"""The agenda: a pact's activities by week or by month, to read and to record.
+
+Operators plan visits and meetings weeks ahead and record them afterwards,
+so the screen shows one period at a time (``w`` a week, ``m`` a month,
+arrows or ``,``/``.`` to move, ``t`` back to today) rather than every
+activity ever held. Only the period's activities are read from the store,
+and the list is a :class:`PagedTable`, so a busy month at province scale
+stays instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import ClassVar, Literal
+
+from babel.dates import format_date as babel_format_date
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Select, Static
+
+from patti.core.dates import format_date, format_datetime
+from patti.core.errors import NotFoundError
+from patti.core.i18n import N_, _, current_language
+from patti.core.model import Activity, ActivityStatus, Pact, PartnerKind
+from patti.core.services import ActivityQuery, PartnerQuery, Registry
+
+from ..dialogs.record_activity import RecordActivityDialog
+from ..widgets.paged_table import Column, PagedTable
+from .base import PattiScreen
+
+View = Literal["week", "month"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days an agenda page covers, both included."""
+
+    view: View
+    first: date
+    last: date
+
+    @classmethod
+    def around(cls, view: View, day: date) -> Period:
+        """The week (Monday to Sunday, as in Italy) or the month that holds ``day``."""
+        if view == "week":
+            monday = day - timedelta(days=day.weekday())
+            return cls(view, monday, monday + timedelta(days=6))
+        first = day.replace(day=1)
+        return cls(view, first, _next_month(first) - timedelta(days=1))
+
+    def step(self, steps: int) -> Period:
+        """The period ``steps`` weeks or months away (negative: back)."""
+        if self.view == "week":
+            return Period.around("week", self.first + timedelta(weeks=steps))
+        month = self.first
+        for _step in range(abs(steps)):
+            month = _next_month(month) if steps > 0 else _previous_month(month)
+        return Period.around("month", month)
+
+    def title(self) -> str:
+        """``Week 52 · 27/12/2021 – 02/01/2022`` or ``January 2022``, in the UI language."""
+        if self.view == "week":
+            return _("Week {number} · {first} – {last}").format(
+                number=self.first.isocalendar().week,
+                first=format_date(self.first),
+                last=format_date(self.last),
+            )
+        name = babel_format_date(self.first, "LLLL yyyy", locale=current_language())
+        return name[:1].upper() + name[1:]
+
+
+def _next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def _previous_month(first: date) -> date:
+    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+
+
+def _clip(text: str, width: int) -> str:
+    """A table cell short enough that every column fits; the detail pane has it all."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+class AgendaScreen(PattiScreen):
+    """The activities of one week or month, filterable, with the highlighted one in detail."""
+
+    DEFAULT_CSS = """
+    AgendaScreen #agenda-period {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+    AgendaScreen #agenda-filters {
+        height: auto;
+        padding: 0 1;
+    }
+    AgendaScreen #agenda-filters > Select {
+        width: 1fr;
+        margin-right: 1;
+    }
+    AgendaScreen #agenda-filters SelectCurrent #label {
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    AgendaScreen #agenda-table {
+        height: 1fr;
+    }
+    AgendaScreen #agenda-detail-scroll {
+        height: 12;
+        border-top: solid $primary;
+    }
+    AgendaScreen #agenda-detail {
+        padding: 0 1;
+        height: auto;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "view('week')", N_("Week"), id="agenda.week"),
+        Binding("m", "view('month')", N_("Month"), id="agenda.month"),
+        Binding("left,comma", "step(-1)", N_("Previous"), priority=True, id="agenda.previous"),
+        Binding("right,full_stop", "step(1)", N_("Next"), priority=True, id="agenda.next"),
+        Binding("t", "today", N_("Today"), id="agenda.today"),
+        Binding("r", "record", N_("Record"), id="agenda.record"),
+        Binding("f", "focus_filters", N_("Filters"), id="agenda.filters"),
+        Binding("escape", "focus_list", N_("Back to the list"), show=False, id="agenda.list"),
+    ]
+    EDIT_ACTIONS = frozenset({"record"})
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.period = Period.around("week", registry.today())
+        self._activities: dict[int, Activity] = {}
+        self._pacts: dict[int, Pact] = {}
+        self._names: dict[int, str] = {}
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="agenda-period")
+        with Horizontal(id="agenda-filters"):
+            yield Select[int]([], prompt=_("All pacts"), compact=True, id="filter-pact")
+            yield Select[int]([], prompt=_("All schools"), compact=True, id="filter-school")
+            yield Select[int](
+                [], prompt=_("All associations"), compact=True, id="filter-association"
+            )
+        yield PagedTable[int](
+            [
+                Column("when", _("When")),
+                Column("title", _("Title")),
+                Column("place", _("Place")),
+                Column("audience", _("Audience")),
+                Column("status", _("Status")),
+            ],
+            id="agenda-table",
+        )
+        with VerticalScroll(id="agenda-detail-scroll"):
+            yield Static(id="agenda-detail")
+
+    @property
+    def table(self) -> PagedTable[int]:
+        return self.query_one("#agenda-table", PagedTable)
+
+    def on_mount(self) -> None:
+        self._load_choices()
+        self.load()
+        self.table.focus_table()
+
+    def refresh_data(self) -> None:
+        self._load_choices()
+        self.load(keep=self.table.current())
+
+    # -- reading the store ----------------------------------------------------------
+
+    def _load_choices(self) -> None:
+        """Fill the three filters; a choice that no longer exists falls back to "all".
+
+        Options are ``Text`` (never markup), which Select's type-to-search can match."""
+        self._names.clear()
+        self._pacts = {p.id or 0: p for p in self.registry.list_pacts()}
+        newest_first = sorted(self._pacts.values(), key=lambda p: (-p.year, p.code))
+        schools = self.registry.list_partners(PartnerQuery(kind=PartnerKind.SCHOOL))
+        associations = self.registry.list_partners(PartnerQuery(kind=PartnerKind.ASSOCIATION))
+        choices = {
+            "#filter-pact": [(Text(f"{p.code} · {p.title}"), p.id or 0) for p in newest_first],
+            "#filter-school": [(Text(p.name), p.id or 0) for p in schools],
+            "#filter-association": [(Text(p.name), p.id or 0) for p in associations],
+        }
+        with self.prevent(Select.Changed):
+            for selector, options in choices.items():
+                select: Select[int] = self.query_one(selector, Select)
+                chosen = select.value
+                select.set_options(options)
+                if isinstance(chosen, int) and any(value == chosen for _l, value in options):
+                    select.value = chosen
+
+    def _filter(self, selector: str) -> int | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, int) else None
+
+    def period_activities(self) -> list[Activity]:
+        """The period's activities that pass the filters, by date."""
+        pact_id = self._filter("#filter-pact")
+        school = self._filter("#filter-school")
+        association = self._filter("#filter-association")
+        query = ActivityQuery(
+            date_from=self.period.first,
+            date_to=self.period.last,
+            pact_id=pact_id,
+            partner_id=school if school is not None else association,
+        )
+        return [
+            a
+            for a in self.registry.list_activities(query)
+            if (school is None or a.place_partner_id == school)
+            and (association is None or association in a.partner_ids)
+        ]
+
+    def load(self, keep: int | None = None) -> None:
+        """Show the period: its title, its rows, and the detail of the highlighted row."""
+        self.query_one("#agenda-period", Static).update(Content(self.period.title()))
+        activities = self.period_activities()
+        self._activities = {a.id or 0: a for a in activities}
+        self.table.set_rows(list(self._activities), self._cells, keep=keep)
+        self.show(self.table.current())
+
+    def name_of(self, partner_id: int) -> str:
+        """A partner's name, read once per load (a missing partner shows as its id)."""
+        if partner_id not in self._names:
+            try:
+                self._names[partner_id] = self.registry.partner(partner_id).name
+            except NotFoundError:
+                self._names[partner_id] = f"#{partner_id}"
+        return self._names[partner_id]
+
+    def place_of(self, activity: Activity) -> str:
+        if activity.place_partner_id is not None:
+            host = self.name_of(activity.place_partner_id)
+            return f"{host}, {activity.place}" if activity.place else host
+        return activity.place
+
+    def _cells(self, activity_id: int) -> list[str | Text]:
+        activity = self._activities[activity_id]
+        audience = activity.audience
+        if activity.audience_count is not None:
+            audience = f"{audience} ({activity.audience_count})".strip()
+        status = Text(activity.status.label)
+        if activity.status is ActivityStatus.CANCELLED:
+            status.stylize("dim")
+        elif activity.status is ActivityStatus.PLANNED and self._overdue(activity):
+            status.stylize("bold")
+            status.append(" !")
+        return [
+            Text(format_datetime(activity.starts_at)),
+            Text(_clip(activity.title, 34)),
+            Text(_clip(self.place_of(activity), 24)),
+            Text(_clip(audience, 18)),
+            status,
+        ]
+
+    def _overdue(self, activity: Activity) -> bool:
+        """Planned for a day already past: it waits to be recorded."""
+        return activity.starts_at.date() < self.registry.today()
+
+    # -- the detail -----------------------------------------------------------------
+
+    def show(self, activity_id: int | None) -> None:
+        detail = self.query_one("#agenda-detail", Static)
+        activity = self._activities.get(activity_id) if activity_id is not None else None
+        if activity is None:
+            detail.update(Content(_("No activity in this period.")))
+            return
+        detail.update(self.describe(activity))
+
+    def describe(self, activity: Activity) -> Content:
+        """The activity as content built from plain strings: stored text is never markup."""
+        parts: list[str | tuple[str, str] | Content] = [(activity.title, "bold"), "\n"]
+        pact = self._pacts.get(activity.pact_id)
+        if pact is not None:
+            parts.extend([(f"{pact.code} · {pact.title}", "dim"), "\n"])
+        parts.append("\n")
+
+        def field(label: str, value: str) -> None:
+            if value:
+                parts.extend([(f"{label}: ", "bold"), value, "\n"])
+
+        status = activity.status.label
+        if activity.status is ActivityStatus.PLANNED and self._overdue(activity):
+            status = _("{status}, not recorded yet").format(status=status)
+        field(_("Status"), status)
+        when = format_datetime(activity.starts_at)
+        if activity.ends_at is not None:
+            same_day = activity.ends_at.date() == activity.starts_at.date()
+            end = (
+                activity.ends_at.strftime("%H:%M")
+                if same_day
+                else format_datetime(activity.ends_at)
+            )
+            when = f"{when} – {end}"
+        field(_("When"), when)
+        field(_("Kind"), activity.kind)
+        field(_("Place"), self.place_of(activity))
+        audience = activity.audience
+        if activity.audience_count is not None:
+            audience = (
+                _("{audience} ({count} expected)")
+                .format(audience=audience, count=activity.audience_count)
+                .strip()
+            )
+        field(_("Audience"), audience)
+        if activity.attendance is not None:
+            field(_("Attendance"), str(activity.attendance))
+        if activity.partner_ids:
+            parts.extend(["\n", (_("Taking part"), "bold underline"), "\n"])
+            parts.extend(f"• {self.name_of(pid)}\n" for pid in activity.partner_ids)
+        if activity.notes:
+            parts.extend(["\n", (_("Notes"), "bold underline"), "\n", activity.notes, "\n"])
+        return Content.assemble(*parts)
+
+    @on(PagedTable.Highlighted)
+    def _highlighted(self, event: PagedTable.Highlighted) -> None:
+        # PagedTable's messages have no ``control``, so ``@on`` cannot match by selector.
+        if event.table.id == "agenda-table":
+            self.show(event.key if isinstance(event.key, int) else None)
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        self.load(keep=self.table.current())
+
+    # -- actions ----------------------------------------------------------------------
+
+    def action_view(self, view: View) -> None:
+        if view != self.period.view:
+            self.period = Period.around(view, self._anchor())
+            self.load(keep=self.table.current())
+
+    def _anchor(self) -> date:
+        """The day a change of view keeps in sight: today if shown, else the period's start."""
+        today = self.registry.today()
+        return today if self.period.first <= today <= self.period.last else self.period.first
+
+    def action_step(self, steps: int) -> None:
+        self.period = self.period.step(steps)
+        self.load()
+
+    def action_today(self) -> None:
+        self.period = Period.around(self.period.view, self.registry.today())
+        self.load()
+
+    def action_record(self) -> None:
+        activity_id = self.table.current()
+        if activity_id is None:
+            self.notify(_("No activity to record in this period."), markup=False)
+            return
+        try:
+            activity = self.registry.activity(activity_id)
+        except NotFoundError:
+            self.load()
+            return
+        self.app.push_screen(
+            RecordActivityDialog(self.registry, activity),
+            lambda saved: self._recorded(saved),
+        )
+
+    def _recorded(self, saved: Activity | None) -> None:
+        if saved is None:
+            return
+        self.load(keep=saved.id)
+        self.notify(
+            _("Recorded: {title} ({status}).").format(title=saved.title, status=saved.status.label),
+            markup=False,
+        )
+
+    def action_focus_filters(self) -> None:
+        """The pact filter; Tab goes on to the school and the association filters."""
+        self.query_one("#filter-pact", Select).focus()
+
+    def action_focus_list(self) -> None:
+        self.table.focus_table()
+
+    def reveal(self, activity_id: int) -> None:
+        """Show one activity: its period, filters cleared if they hide it, cursor on it.
+
+        Other screens (the dashboard's attention list) call this after switching here.
+        """
+        try:
+            activity = self.registry.activity(activity_id)
+        except NotFoundError:
+            return
+        self.period = Period.around(self.period.view, activity.starts_at.date())
+        if activity_id not in {a.id for a in self.period_activities()}:
+            with self.prevent(Select.Changed):
+                for select in self.query("#agenda-filters > Select").results(Select):
+                    select.clear()
+        self.load(keep=activity_id)
+        self.table.focus_table()
