@@ -18,6 +18,7 @@ _MESSAGES: dict[str, str] = {
     "string_too_short": N_("cannot be empty"),
     "too_short": N_("cannot be empty"),
     "string_too_long": N_("is too long (at most {max_length} characters)"),
+    "too_long": N_("is too long (at most {max_length} characters)"),
     "string_type": N_("must be text"),
     "int_parsing": N_("must be a whole number"),
     "int_type": N_("must be a whole number"),

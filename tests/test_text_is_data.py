@@ -1179,7 +1179,10 @@ def test_real_terminal_receives_payloads_as_text_only(
     os.close(child)
     last = shown_pacts[-1].notes.encode()
     try:
-        drawn = read_terminal(master, lambda out: shown_pacts[0].notes.encode() in out, 20)
+        # patti opens on the dashboard (which lists the drafts); F3 goes to the pacts
+        drawn = read_terminal(master, lambda out: b"Draft waiting" in out, 20)
+        os.write(master, b"\x1bOR")  # F3, as xterm sends it
+        drawn += read_terminal(master, lambda out: shown_pacts[0].notes.encode() in out, 20)
         os.write(master, b"\x1b[B" * (len(shown_pacts) - 1))  # cursor down to the last pact
         drawn += read_terminal(master, lambda out: last in out, 10)
         os.write(master, b"q")

@@ -18,6 +18,7 @@ from .backups import BackupsScreen
 from .base import PattiScreen
 from .dashboard import DashboardScreen
 from .pacts import PactsScreen
+from .partners import PartnersScreen
 from .plugins import PluginsScreen
 
 
@@ -44,6 +45,7 @@ NAVIGATION: tuple[Target, ...] = (
 SCREENS: dict[str, Callable[[Registry], PattiScreen]] = {
     "dashboard": DashboardScreen,
     "pacts": PactsScreen,
+    "partners": PartnersScreen,
     "activities": AgendaScreen,
     "backups": BackupsScreen,
     "plugins": PluginsScreen,
@@ -56,6 +58,7 @@ __all__ = [
     "BackupsScreen",
     "DashboardScreen",
     "PactsScreen",
+    "PartnersScreen",
     "PattiScreen",
     "PluginsScreen",
     "Target",
