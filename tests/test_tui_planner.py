@@ -366,3 +366,19 @@ async def test_italian_labels(demo: Registry) -> None:
         await pilot.pause()
         shown = screen_text(app)
         assert _("Accept") in shown and italian[3] in shown
+
+
+async def test_p_on_the_pacts_screen_plans_the_highlighted_pact(demo: Registry) -> None:
+    app = PattiApp(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        search = app.screen.query_one("#pact-search")
+        search.focus()
+        await pilot.press(*"PdC-2021-01")
+        await pilot.pause()
+        await pilot.press("tab")  # to the list
+        await pilot.press("p")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PlannerScreen)
+        assert screen.pact_id == demo.pact("PdC-2021-01").id

@@ -39,7 +39,15 @@ class PattiApp(App[None]):
         Binding("ctrl+q", "quit", N_("Quit"), show=False, id="quit-ctrl"),
         Binding("f1", "toggle_help", N_("Help"), id="help"),
         *(
-            Binding(target.key, f"go('{target.mode}')", target.label, id=f"go.{target.mode}")
+            # The navigation bar under the header shows these: the footer keeps the
+            # current screen's own actions, which would otherwise be pushed off it.
+            Binding(
+                target.key,
+                f"go('{target.mode}')",
+                target.label,
+                show=False,
+                id=f"go.{target.mode}",
+            )
             for target in NAVIGATION
         ),
     ]

@@ -7,19 +7,19 @@ its function key and label, in the order the Footer shows them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from patti.core.i18n import N_
-from patti.core.services import Registry
 
 from .agenda import AgendaScreen
 from .backups import BackupsScreen
 from .base import PattiScreen
 from .dashboard import DashboardScreen
+from .network import NetworkScreen
 from .pacts import PactsScreen
 from .partners import PartnersScreen
 from .plugins import PluginsScreen
+from .report import ReportScreen
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,19 @@ NAVIGATION: tuple[Target, ...] = (
     Target("plugins", "f9", N_("Plugins")),
 )
 
-SCREENS: dict[str, Callable[[Registry], PattiScreen]] = {
+SCREENS: dict[str, type[PattiScreen]] = {
     "dashboard": DashboardScreen,
     "pacts": PactsScreen,
     "partners": PartnersScreen,
     "activities": AgendaScreen,
+    "report": ReportScreen,
+    "network": NetworkScreen,
     "backups": BackupsScreen,
     "plugins": PluginsScreen,
 }
+
+for _mode, _screen in SCREENS.items():
+    _screen.MODE = _mode  # the navigation bar marks the screen the operator is on
 
 __all__ = [
     "NAVIGATION",
@@ -57,9 +62,11 @@ __all__ = [
     "AgendaScreen",
     "BackupsScreen",
     "DashboardScreen",
+    "NetworkScreen",
     "PactsScreen",
     "PartnersScreen",
     "PattiScreen",
     "PluginsScreen",
+    "ReportScreen",
     "Target",
 ]

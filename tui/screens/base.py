@@ -15,6 +15,7 @@ from patti.core.text import clean_text
 
 from ..localise import localise_bindings
 from ..widgets import ReadOnlyBanner
+from ..widgets.navigation import NavigationBar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -40,8 +41,13 @@ class PattiScreen(Screen[None]):
     def readonly(self) -> bool:
         return self.registry.store.readonly
 
+    #: The mode this screen is, for the navigation bar (``None``: a screen pushed on top).
+    MODE: ClassVar[str | None] = None
+
     def compose(self) -> ComposeResult:
         yield Header()
+        if self.MODE is not None:
+            yield NavigationBar(self.MODE)
         reason = self.registry.store.readonly_reason()
         if reason:
             yield ReadOnlyBanner(reason)

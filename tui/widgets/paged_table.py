@@ -57,8 +57,13 @@ class PagedTable(Vertical, Generic[K]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right_square_bracket", "page(1)", N_("Next page"), id="table.next-page"),
-        Binding("left_square_bracket", "page(-1)", N_("Previous page"), id="table.prev-page"),
+        # Not in the footer: the status line under the table says "] next page, [ previous".
+        Binding(
+            "right_square_bracket", "page(1)", N_("Next page"), show=False, id="table.next-page"
+        ),
+        Binding(
+            "left_square_bracket", "page(-1)", N_("Previous page"), show=False, id="table.prev-page"
+        ),
     ]
 
     @dataclass

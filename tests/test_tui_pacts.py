@@ -1,0 +1,744 @@
+"""The pacts screen and the pact editor, driven through Pilot on real stores.
+
+A small store is built with the services and the built-in plugins: a school
+institute with its school, two associations, a parish, and three
+neighbourhood pacts (one active, two drafts that cannot be activated as they
+are). Tests press keys as an operator would and then read the store back:
+saved work is there, refused work left the file byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field
+from test_tui import SIZE, detail_text, file_state, hold_lock, screen_text, table_titles
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
+
+from patti.core import PactType, Role, hookimpl
+from patti.core.demo import build_demo
+from patti.core.i18n import _, set_language
+from patti.core.model import PactStatus
+from patti.core.plugins import PluginHost
+from patti.core.services import PactQuery, Registry
+from patti.core.store import Store
+from patti.tui.app import PattiApp
+from patti.tui.dialogs.pact_editor import ConfirmDiscard, PactEditor, TemplatePicker
+from patti.tui.dialogs.status import StatusDialog
+from patti.tui.screens.pacts import PactIndex, PactsScreen, PactTable
+from patti.tui.widgets.partner_picker import PartnerPicker
+
+# -- the store ------------------------------------------------------------------------------
+
+
+def plugins() -> PluginHost:
+    """patti's built-in plugins only (no entry points of whatever else is installed)."""
+    return PluginHost(entry_point_group=None)
+
+
+def build_small(registry: Registry) -> dict[str, int]:
+    """Partners and pacts the tests refer to by name; returns their ids."""
+    ids: dict[str, int] = {}
+
+    def partner(key: str, **fields: Any) -> None:
+        ids[key] = registry.create_partner(**fields).id or 0
+
+    partner("institute", name="Istituto Comprensivo Crema Due", kind="school_institute")
+    partner("school", name="Scuola Media Galmozzi", kind="school", parent_id=ids["institute"])
+    partner("avis", name="AVIS Crema", kind="association")
+    partner("alpini", name="Gruppo Alpini Ombriano", kind="association")
+    partner("parish", name="Parrocchia di San Bernardino", kind="parish")
+
+    def pact(key: str, **fields: Any) -> None:
+        ids[key] = registry.create_pact(type="community_ties", **fields).id or 0
+
+    pact(
+        "caffe",
+        title="Caffè tra vicini",
+        year=2021,
+        start="01/02/2021",
+        zones=["ombriano"],
+        members=[
+            {"partner_id": ids["alpini"], "role": "partner"},
+            {"partner_id": ids["parish"], "role": "host"},
+        ],
+        status="active",
+    )
+    pact("orti", title="Orti condivisi", year=2022, zones=["centro"])  # no members yet
+    pact(
+        "festa",
+        title="Festa di quartiere",
+        year=2020,
+        members=[{"partner_id": ids["parish"], "role": "host"}],  # no "partner": cannot activate
+        themes=["intergenerational"],
+    )
+    return ids
+
+
+@pytest.fixture
+def small(store_path: Path) -> dict[str, int]:
+    with Store.open(store_path) as store:
+        return build_small(Registry(store, plugins=plugins()))
+
+
+@pytest.fixture
+def registry(store_path: Path, small: dict[str, int]) -> Iterator[Registry]:
+    with Store.open(store_path) as store:
+        yield Registry(store, plugins=plugins())
+
+
+def reopened(path: Path) -> Registry:
+    """The store as another process would read it after the app."""
+    return Registry(Store.open(path, readonly=True), plugins=plugins())
+
+
+# -- driving the UI ------------------------------------------------------------------------
+
+
+def screen_of(app: App[Any]) -> PactsScreen:
+    screen = app.screen_stack[0] if not isinstance(app.screen, PactsScreen) else app.screen
+    assert isinstance(screen, PactsScreen)
+    return screen
+
+
+async def select_row(app: App[Any], pilot: Pilot[Any], title: str) -> None:
+    """Put the cursor on the pact titled ``title``."""
+    titles = table_titles(app)
+    table = app.screen.query_one(PactTable)
+    table.table.move_cursor(row=titles.index(title))
+    await pilot.pause()
+    assert detail_text(app).splitlines()[0] == title
+
+
+async def choose(pilot: Pilot[Any], options: OptionList, option_id: str) -> None:
+    """Highlight the option ``option_id`` with the arrow keys and press Enter."""
+    options.focus()
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = 0
+    await pilot.pause()
+    await pilot.press(*["down"] * ids.index(option_id), "enter")
+    await pilot.pause()
+
+
+async def fill(pilot: Pilot[Any], widget: Input, text: str) -> None:
+    """Focus ``widget`` and put ``text`` in it, as a paste would (typing every key of every
+    field would make these tests slow without testing more: a few tests do type)."""
+    widget.focus()
+    widget.value = text
+    await pilot.pause()
+
+
+def editor(app: App[Any]) -> PactEditor:
+    assert isinstance(app.screen, PactEditor), app.screen
+    return app.screen
+
+
+def error_text(app: App[Any], selector: str) -> str:
+    widget = app.screen.query_one(selector, Static)
+    rendered = widget.render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+def notifications(app: App[Any]) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+SCHOOLS_JSON = """[{"partner_id": %(school)d, "classes": [
+    {"label": "2A", "grade": 2, "pupils": 22}, {"label": "2B", "grade": 2, "pupils": 20}]}]"""
+ASSOCIATIONS_JSON = """[{"partner_id": %(avis)d, "topics": ["il dono del sangue"],
+    "weekdays": [1, 3], "max_visits": 4}]"""
+
+
+async def add_member(pilot: Pilot[Any], app: App[Any], role: str, typed: str) -> None:
+    """Choose ``role``, type part of a name in the picker, Enter on the first suggestion."""
+    app.screen.query_one("#member-role", Select).value = role
+    picker = app.screen.query_one("#member-picker", PartnerPicker)
+    await fill(pilot, picker.input, typed)
+    assert picker.is_open
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+# -- the editor: creating ------------------------------------------------------------------
+
+
+async def test_new_pact_from_the_school_testimonies_template_is_saved_and_activated(
+    registry: Registry, small: dict[str, int]
+) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, TemplatePicker)
+        await choose(pilot, app.screen.query_one(OptionList), "school_testimonies")
+        form = editor(app)
+        assert form.type_name == "school_testimonies"
+        assert app.focused is form.query_one("#field-title", Input)
+        await pilot.press(*"Testimonianze", "space", *"2021")
+        await fill(pilot, form.query_one("#field-start", Input), "01/10/2021")
+        await fill(pilot, form.query_one("#detail-school_year", Input), "2021/22")
+        await fill(pilot, form.query_one("#detail-window_start", Input), "04/10/2021")
+        await fill(pilot, form.query_one("#detail-window_end", Input), "27/05/2022")
+        form.query_one("#detail-schools", TextArea).load_text(SCHOOLS_JSON % small)
+        form.query_one("#detail-associations", TextArea).load_text(ASSOCIATIONS_JSON % small)
+        await pilot.pause()
+        summary = error_text(app, "#detail-schools-summary")
+        assert "Scuola Media Galmozzi" in summary and "2A" in summary
+        await add_member(pilot, app, "school", "galm")
+        await add_member(pilot, app, "association", "avis")
+        members = form.query_one("#member-list", OptionList)
+        assert members.option_count == 2
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PactsScreen), error_text(app, "#editor-error")
+        saved = registry.list_pacts(PactQuery(type="school_testimonies"))
+        assert [p.title for p in saved] == ["Testimonianze 2021"]
+        pact = saved[0]
+        assert pact.code == "PdC-2021-02" and pact.year == 2021
+        assert {(m.partner_id, m.role) for m in pact.members} == {
+            (small["school"], "school"),
+            (small["avis"], "association"),
+        }
+        assert pact.details["schools"][0]["partner_id"] == small["school"]
+        assert pact.details["window_start"] == "2021-10-04"
+        assert pact.status is PactStatus.DRAFT
+        assert screen_of(app).table.current() == pact.id  # the list shows the new pact
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusDialog)
+        await choose(pilot, app.screen.query_one(OptionList), "active")
+        assert isinstance(app.screen, PactsScreen)
+        assert "Status: Active" in detail_text(app)
+    stored = reopened(registry.store.path)
+    assert stored.pact(pact.id or 0).status is PactStatus.ACTIVE
+
+
+async def test_the_partner_picker_suggests_by_any_word_ignoring_accents(
+    registry: Registry,
+) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Orti condivisi")
+        await pilot.press("e")
+        await pilot.pause()
+        picker = app.screen.query_one("#member-picker", PartnerPicker)
+        picker.input.focus()
+        await pilot.press(*"BERN")
+        await pilot.pause()
+        assert picker.is_open
+        assert [c.name for c in picker.matches("BERN")] == ["Parrocchia di San Bernardino"]
+        assert "Parrocchia di San Bernardino" in screen_text(app)
+        await fill(pilot, picker.input, "caffe")  # no partner is called that
+        assert not picker.is_open
+        await fill(pilot, picker.input, "cremà")
+        assert [c.name for c in picker.matches("cremà")] == [
+            "AVIS Crema",  # starts with nothing typed: alphabetical
+            "Istituto Comprensivo Crema Due",
+        ]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        names = app.screen.query_one("#member-list", OptionList)
+        assert "Istituto Comprensivo Crema Due" in str(names.get_option_at_index(0).prompt)
+
+
+async def test_without_plugins_the_type_is_typed_and_roles_are_free(
+    store_path: Path, small: dict[str, int]
+) -> None:
+    """``--no-plugins``: no templates to choose from, pact types are free names."""
+    with Store.open(store_path) as store:
+        registry = Registry(store)
+        app = PattiApp(registry)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
+            form = editor(app)
+            await pilot.press("ctrl+s")  # nothing typed: the title is required
+            await pilot.pause()
+            assert "Title: is required" in error_text(app, "#field-title-error")
+            await fill(pilot, form.query_one("#field-title", Input), "Merenda al parco")
+            await fill(pilot, form.query_one("#field-type", Input), "civic")
+            await add_member(pilot, app, "lead", "alpini")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, PactsScreen), error_text(app, "#editor-error")
+        pact = registry.list_pacts(PactQuery(text="merenda"))[0]
+        assert (pact.type, pact.year) == ("civic", registry.today().year)
+        assert [(m.partner_id, m.role) for m in pact.members] == [(small["alpini"], "lead")]
+
+
+class Water(StrEnum):
+    MAINS = "mains"
+    WELL = "well"
+
+
+class GardenDetails(BaseModel):
+    """One field of each kind the form generates an input for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plots: int = Field(ge=1, description="How many plots.")
+    area_m2: float | None = Field(default=None, description="Surface in square metres.")
+    water: Water = Water.MAINS
+    soil: Literal["clay", "sand"] = "clay"
+    fenced: bool = False
+    opened_on: date | None = None
+    crops: list[str] = Field(default_factory=list)
+    land_partner_id: int | None = Field(default=None, description="Who lends the land.")
+
+
+class Garden(PactType):
+    name = "garden"
+    label_it = "Orto di quartiere"
+    label_en = "Neighbourhood garden"
+    Details = GardenDetails
+    roles: ClassVar[tuple[Role, ...]] = (Role("keeper", "Custode", "Keeper", min=1),)
+
+
+class GardenPlugin:
+    @hookimpl
+    def register_pact_types(self, register: Any) -> None:
+        register(Garden)
+
+
+async def test_the_form_of_a_types_own_fields_is_generated_from_its_model(
+    store_path: Path, small: dict[str, int]
+) -> None:
+    host = plugins()
+    host.register(GardenPlugin(), "garden")
+    with Store.open(store_path) as store:
+        registry = Registry(store, plugins=host)
+        app = PattiApp(registry)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
+            await choose(pilot, app.screen.query_one(OptionList), "garden")
+            form = editor(app)
+            await fill(pilot, form.query_one("#field-title", Input), "Orto di via Bacchetta")
+            await fill(pilot, form.query_one("#detail-plots", Input), "tre")
+            assert "must be a whole number" in error_text(app, "#detail-plots-error")
+            await fill(pilot, form.query_one("#detail-plots", Input), "0")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "at least 1" in error_text(app, "#detail-plots-error")
+            await fill(pilot, form.query_one("#detail-plots", Input), "12")
+            await fill(pilot, form.query_one("#detail-area_m2", Input), "340,5")
+            form.query_one("#detail-water", Select).value = "well"
+            form.query_one("#detail-soil", Select).value = "sand"
+            form.query_one("#detail-fenced", Checkbox).focus()
+            await pilot.press("space")
+            await fill(pilot, form.query_one("#detail-opened_on", Input), "15/03/2022")
+            await fill(pilot, form.query_one("#detail-crops", Input), "pomodori, zucchine")
+            await fill(
+                pilot, form.query_one("#detail-land_partner_id", Input), str(small["parish"])
+            )
+            assert error_text(app, "#detail-land_partner_id-summary") == (
+                "Parrocchia di San Bernardino"
+            )
+            await add_member(pilot, app, "keeper", "alpini")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, PactsScreen), error_text(app, "#editor-error")
+            assert "Land partner id: Parrocchia di San Bernardino" in detail_text(app)
+            assert "Opened on: 2022-03-15" in detail_text(app)
+        [pact] = registry.list_pacts(PactQuery(type="garden"))
+    assert pact.details == {
+        "plots": 12,
+        "area_m2": 340.5,
+        "water": "well",
+        "soil": "sand",
+        "fenced": True,
+        "opened_on": "2022-03-15",
+        "crops": ["pomodori", "zucchine"],
+        "land_partner_id": small["parish"],
+    }
+
+
+# -- the editor: editing, refusals ---------------------------------------------------------
+
+
+async def test_editing_a_pact_saves_the_changes(registry: Registry, small: dict[str, int]) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Orti condivisi")
+        await pilot.press("e")
+        await pilot.pause()
+        form = editor(app)
+        assert form.query_one("#field-title", Input).value == "Orti condivisi"
+        await fill(pilot, form.query_one("#field-title", Input), "Orti in comune")
+        await fill(pilot, form.query_one("#field-end", Input), "30/06/2022")
+        await fill(pilot, form.query_one("#field-start", Input), "01/03/2022")
+        form.query_one("#detail-meeting_place", Input).value = "Serra del parco"
+        await add_member(pilot, app, "partner", "alpini")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PactsScreen)
+        assert "Orti in comune" in table_titles(app)
+        assert any("saved" in n for n in notifications(app))
+    pact = reopened(registry.store.path).pact(small["orti"])
+    assert pact.title == "Orti in comune"
+    assert (pact.start.isoformat(), pact.end.isoformat()) == ("2022-03-01", "2022-06-30")  # type: ignore[union-attr]
+    assert pact.details["meeting_place"] == "Serra del parco"
+    assert [(m.partner_id, m.role) for m in pact.members] == [(small["alpini"], "partner")]
+    assert pact.revision == 2
+
+
+async def test_a_bad_date_is_shown_under_its_field_and_nothing_is_saved(
+    registry: Registry,
+) -> None:
+    before = file_state(registry.store.path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Caffè tra vicini")
+        await pilot.press("e")
+        await pilot.pause()
+        form = editor(app)
+        await fill(pilot, form.query_one("#field-start", Input), "31/02/2021")
+        assert "not a valid date" in error_text(app, "#field-start-error")  # as typed
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # still editing
+        assert "not a valid date" in error_text(app, "#field-start-error")
+        assert "Not saved" in error_text(app, "#editor-error")
+        assert any("Not saved" in n for n in notifications(app))
+    assert file_state(registry.store.path) == before
+
+
+async def test_bad_details_are_explained_where_they_are_and_nothing_is_saved(
+    registry: Registry, small: dict[str, int]
+) -> None:
+    """First what the form itself refuses (JSON, a school year, a missing day), then what
+    only the services can tell: the school is in the details but not a member."""
+    before = file_state(registry.store.path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await choose(pilot, app.screen.query_one(OptionList), "school_testimonies")
+        form = editor(app)
+        await fill(pilot, form.query_one("#field-title", Input), "Testimonianze")
+        await fill(pilot, form.query_one("#detail-school_year", Input), "2021")
+        await fill(pilot, form.query_one("#detail-window_start", Input), "04/10/2021")
+        form.query_one("#detail-schools", TextArea).load_text('[{"partner_id": ')
+        await pilot.pause()
+        assert "not valid JSON" in error_text(app, "#detail-schools-summary")  # as typed
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "not valid JSON" in error_text(app, "#detail-schools-error")
+        assert "school year" in error_text(app, "#detail-school_year-error")
+        assert "is required" in error_text(app, "#detail-window_end-error")
+        assert file_state(registry.store.path) == before
+
+        await fill(pilot, form.query_one("#detail-school_year", Input), "2021/22")
+        await fill(pilot, form.query_one("#detail-window_end", Input), "27/05/2022")
+        form.query_one("#detail-schools", TextArea).load_text(SCHOOLS_JSON % small)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert error_text(app, "#detail-schools-error") == ""
+        message = "Scuola Media Galmozzi is not a member of the pact with the role school"
+        assert message in error_text(app, "#editor-error")
+        assert any(message in n for n in notifications(app))
+    assert file_state(registry.store.path) == before
+
+
+# -- status ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("Orti condivisi", "An active pact needs at least one member"),
+        ("Festa di quartiere", "role Partner: 0 members, needs at least 1"),
+    ],
+)
+async def test_a_refused_transition_shows_its_reason_and_saves_nothing(
+    registry: Registry, title: str, reason: str
+) -> None:
+    before = file_state(registry.store.path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, title)
+        await pilot.press("s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, StatusDialog)
+        await choose(pilot, dialog.query_one(OptionList), "active")
+        assert app.screen is dialog  # still open, saying why
+        assert reason in error_text(app, "#status-error")
+        assert reason.split(":")[0] in screen_text(app)  # the dialog wraps the rest
+        assert any(reason in n for n in notifications(app))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PactsScreen)
+        assert "Status: Draft" in detail_text(app)
+    assert file_state(registry.store.path) == before
+
+
+async def test_the_status_dialog_lists_only_allowed_moves_with_their_rules(
+    registry: Registry,
+) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Caffè tra vicini")  # active
+        await pilot.press("s")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids == ["concluded", "cancelled"]
+        assert "needs a start date" in screen_text(app)
+
+
+# -- continuing ------------------------------------------------------------------------------
+
+
+async def test_continue_creates_next_years_draft_and_opens_it(
+    registry: Registry, small: dict[str, int]
+) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Caffè tra vicini")
+        await pilot.press("c")
+        await pilot.pause()
+        form = editor(app)
+        assert form.pact is not None and form.pact.predecessor_id == small["caffe"]
+        assert form.query_one("#field-year", Input).value == "2022"
+        await pilot.press("escape")  # nothing changed: closes at once
+        await pilot.pause()
+        assert isinstance(app.screen, PactsScreen)
+        new = form.pact
+        assert detail_text(app).splitlines()[1] == new.code  # the cursor is on the draft
+        assert f"Continues: {registry.pact(small['caffe']).code}" in detail_text(app)
+        await pilot.press("down")  # the pact it continues (same title, one year older)
+        await pilot.pause()
+        assert f"Continued by: {new.code}" in detail_text(app).splitlines()
+    stored = reopened(registry.store.path)
+    assert [p.code for p in stored.successors(small["caffe"])] == [new.code]
+    assert stored.pact(new.id or 0).status is PactStatus.DRAFT
+
+
+# -- the unsaved-changes guard ---------------------------------------------------------------
+
+
+async def test_escape_with_unsaved_changes_asks_before_discarding(registry: Registry) -> None:
+    before = file_state(registry.store.path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        form = editor(app)
+        await pilot.press("end", *" bis")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("enter")  # "Keep editing" has the focus
+        await pilot.pause()
+        assert app.screen_stack[-1] is form
+        assert form.query_one("#field-title", Input).value.endswith(" bis")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("tab", "enter")  # "Discard changes"
+        await pilot.pause()
+        assert isinstance(app.screen, PactsScreen)
+    assert file_state(registry.store.path) == before
+
+
+async def test_removing_a_member_counts_as_a_change(registry: Registry) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Caffè tra vicini")
+        await pilot.press("e")
+        await pilot.pause()
+        form = editor(app)
+        members = form.query_one("#member-list", OptionList)
+        members.focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert members.option_count == 1
+        assert form.dirty
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDiscard)
+
+
+# -- the list: filters, sorting, detail ------------------------------------------------------
+
+
+async def test_filters_narrow_the_list(registry: Registry) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert table_titles(app) == ["Orti condivisi", "Caffè tra vicini", "Festa di quartiere"]
+        screen = app.screen
+        await pilot.press("f")  # the year filter, opened and chosen with the keyboard
+        await pilot.press("enter", "down", "down", "enter")
+        await pilot.pause()
+        assert screen.query_one("#filter-year", Select).value == 2021
+        assert table_titles(app) == ["Caffè tra vicini"]
+        await pilot.press("r")
+        await pilot.pause()
+        for name, value, expected in (
+            ("status", "draft", ["Orti condivisi", "Festa di quartiere"]),
+            ("zone", "centro", ["Orti condivisi"]),
+            ("theme", "intergenerational", ["Festa di quartiere"]),
+            ("type", "school_testimonies", []),
+        ):
+            screen.query_one(f"#filter-{name}", Select).value = value
+            await pilot.pause()
+            assert table_titles(app) == expected, name
+            screen.query_one(f"#filter-{name}", Select).clear()
+            await pilot.pause()
+        screen.query_one("#filter-status", Select).value = "draft"
+        await pilot.press("slash", *"orti")
+        await pilot.pause()
+        assert table_titles(app) == ["Orti condivisi"]
+
+
+async def test_o_cycles_the_sort_order(registry: Registry) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert table_titles(app) == ["Orti condivisi", "Caffè tra vicini", "Festa di quartiere"]
+        await pilot.press("o")  # code
+        await pilot.pause()
+        codes = [str(app.screen.query_one(PactTable).table.get_row_at(r)[0]) for r in range(3)]
+        assert codes == sorted(codes)
+        await pilot.press("o")  # title
+        await pilot.pause()
+        assert table_titles(app) == ["Caffè tra vicini", "Festa di quartiere", "Orti condivisi"]
+        assert "Sorted by title" in screen_text(app)
+        await pilot.press("o")  # status: drafts first, newest first among them
+        await pilot.pause()
+        assert table_titles(app) == ["Orti condivisi", "Festa di quartiere", "Caffè tra vicini"]
+        await pilot.press("o")
+        await pilot.pause()
+        assert table_titles(app) == ["Orti condivisi", "Caffè tra vicini", "Festa di quartiere"]
+
+
+def test_the_index_finds_what_the_services_find(store: Store) -> None:
+    build_demo(store)
+    registry = Registry(store, plugins=plugins())
+    index = PactIndex.build(store.pacts.raw_items())
+    queries = [
+        PactQuery(),
+        PactQuery(year=2021),
+        PactQuery(status=PactStatus.ACTIVE),
+        PactQuery(type="community_ties", zone="ombriano"),
+        PactQuery(theme="loneliness"),
+        PactQuery(text="caffe"),
+        PactQuery(text="continued"),
+        PactQuery(text="comunità santa"),
+    ]
+    for query in queries:
+        expected = {p.id for p in registry.list_pacts(query)}
+        assert {e.id for e in index.search(query, "year")} == expected, query
+    narrowed = index.search(PactQuery(text="caf"), "title")
+    assert index.search(PactQuery(text="caffe"), "title") == [
+        e for e in narrowed if "caffe" in e.text
+    ]
+
+
+async def test_detail_shows_role_labels_indicators_and_the_types_fields(
+    store_path: Path,
+) -> None:
+    with Store.open(store_path) as store:
+        build_demo(store)
+    with Store.open(store_path) as store:
+        app = PattiApp(Registry(store, plugins=plugins()))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            text = detail_text(app)
+            assert text.splitlines()[1] == "PdC-2021-01"
+            assert "Type: Itinerant testimonies of volunteering and active citizenship" in text
+            assert "(School)" in text and "(Association)" in text and "(Promoter)" in text
+            assert "Indicators" in text
+            assert "School year: 2021/22" in text
+            assert "• Scuola secondaria di primo grado «Cascina dei Gelsi» — Classes: 1A" in text
+            assert "School weekdays: Mon, Tue, Wed, Thu, Fri" in text
+            assert "Continued by" not in text
+
+
+async def test_a_large_store_is_indexed_in_a_worker_and_paged(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(store_path) as store, store.transaction():
+        registry = Registry(store)
+        for n in range(450):
+            registry.create_pact(title=f"Patto {n:03d}", type="civic", year=2000 + n % 20)
+    monkeypatch.setattr(PactsScreen, "SYNC_LIMIT", 100)  # what 100,000 pacts would do
+    with Store.open(store_path) as store:
+        app = PattiApp(Registry(store))
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            table = app.screen.query_one(PactTable)
+            assert len(table.keys) == 450 and table.table.row_count == 200
+            assert "Rows 1–200 of 450" in screen_text(app)
+            await pilot.press("slash", *"patto 44")
+            await pilot.pause()
+            expected = sorted(f"Patto {n:03d}" for n in range(450) if "44" in f"{n:03d}")
+            assert sorted(table_titles(app)) == expected
+
+
+# -- read-only, Italian -----------------------------------------------------------------------
+
+
+async def test_readonly_store_disables_new_edit_status_and_continue(
+    store_path: Path, small: dict[str, int]
+) -> None:
+    with hold_lock(store_path), Store.open(store_path) as store:
+        before = file_state(store_path)
+        app = PattiApp(Registry(store, plugins=plugins()))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            for key in ("n", "e", "s", "c"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, PactsScreen), key
+            bindings = app.screen.active_bindings
+            assert all(not bindings[k].enabled for k in ("n", "e", "s", "c"))
+        assert file_state(store_path) == before
+
+
+async def test_italian_labels_in_the_editor_and_the_status_dialog(registry: Registry) -> None:
+    set_language("it")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select_row(app, pilot, "Caffè tra vicini")
+        assert f"{_('Status')}: {PactStatus.ACTIVE.label}" in detail_text(app)
+        assert "Stato: Attivo" in detail_text(app)
+        assert "Periodo: 01/02/2021" in detail_text(app)
+        assert "(Ospitante)" in detail_text(app)  # the type's own Italian role label
+        await pilot.press("e")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Legami di comunità" in text
+        assert "Ospitante" in text and "Promotore" in text
+        assert _("Title") == "Titolo" and "Titolo" in text
+        assert editor(app).query_one("#field-start", Input).value == "01/02/2021"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Concluso" in text and "Annullato" in text
