@@ -16,6 +16,8 @@ from pathlib import Path
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "patti"
 LANGUAGES = ("it", "en")
+#: Each language named in itself, as a language menu shows it.
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
 DEFAULT_LANGUAGE = "it"
 
 _translations: _gettext.NullTranslations = _gettext.NullTranslations()

@@ -13,15 +13,23 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 
 from patti.core.errors import PattiError
-from patti.core.i18n import N_, _
+from patti.core.i18n import LANGUAGE_NAMES, N_, _, set_language
 from patti.core.plugins import PluginHost
 from patti.core.services import Registry
 from patti.core.store import Store
 from patti.core.text import clean_text
 
-from .commands import PALETTE_PLACEHOLDER, navigation_commands, plugin_commands, translated
+from .commands import (
+    PALETTE_PLACEHOLDER,
+    language_commands,
+    navigation_commands,
+    plugin_commands,
+    screen_commands,
+    translated,
+)
 from .localise import localise_bindings
 from .screens import NAVIGATION, SCREENS, PattiScreen
+from .themes import HIGH_CONTRAST
 
 
 class PattiApp(App[None]):
@@ -55,6 +63,7 @@ class PattiApp(App[None]):
     def __init__(self, registry: Registry, *, start: str = "pacts") -> None:
         super().__init__()
         localise_bindings(self)
+        self.register_theme(HIGH_CONTRAST)
         self.registry = registry
         self._start = start
         self._failures_reported = 0
@@ -73,6 +82,29 @@ class PattiApp(App[None]):
             for screen in stack:
                 if isinstance(screen, PattiScreen) and screen.is_mounted:
                     screen.refresh_data()
+
+    async def action_language(self, language: str) -> None:
+        """Switch every text of the UI to ``language`` now, keeping the screen in view.
+
+        Labels are translated when a screen is built, so each screen is built
+        again (its data comes from the store, so nothing typed-and-saved is lost;
+        an editor open on top is closed, as a language change is a fresh start).
+        """
+        if set_language(language) != language or not self.is_running:
+            return
+        self._bindings = self._merge_bindings()
+        localise_bindings(self)
+        current = self.current_mode
+        stand_in = "dashboard" if current != "dashboard" else "pacts"
+        for mode in SCREENS:
+            if mode != current:
+                await self.remove_mode(mode)
+                self.add_mode(mode, functools.partial(SCREENS[mode], self.registry))
+        await self.switch_mode(stand_in)
+        await self.remove_mode(current)
+        self.add_mode(current, functools.partial(SCREENS[current], self.registry))
+        await self.switch_mode(current)
+        self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[language]))
 
     def action_go(self, mode: str) -> None:
         if mode in SCREENS and mode != self.current_mode:
@@ -114,7 +146,9 @@ class PattiApp(App[None]):
         self._failures_reported = len(host.failures)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from screen_commands(self, screen)
         yield from navigation_commands(self)
+        yield from language_commands(self)
         yield from translated(super().get_system_commands(screen))
         yield from plugin_commands(self, self.registry.plugins)
 

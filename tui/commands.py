@@ -8,18 +8,20 @@ host, so one that raises disables its plugin and becomes a notification.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 
 from patti.core.errors import PattiError
-from patti.core.i18n import N_, _
+from patti.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language
 from patti.core.plugins import PaletteCommand, PluginHost
 from patti.core.text import clean_text
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.screen import Screen
 
 #: Textual 8's system command texts, so that the catalog has them.
 TEXTUAL_TEXTS = (
@@ -45,6 +47,38 @@ def translated(commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
     """Textual's commands with their title and help in the active language."""
     for command in commands:
         yield command._replace(title=_(command.title), help=_(command.help))
+
+
+def screen_commands(app: App[Any], screen: Screen[Any]) -> Iterable[SystemCommand]:
+    """The current screen's own actions (those in its footer and help), so the palette
+    reaches every action the keys do; disabled ones (read-only) are left out."""
+    seen: set[str] = set()
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if (
+            not active.enabled
+            or not binding.description
+            or active.node is app
+            or binding.action in seen
+        ):
+            continue
+        seen.add(binding.action)
+        yield SystemCommand(
+            binding.description,
+            _("Key: {key}").format(key=app.get_key_display(binding)),
+            functools.partial(app.run_action, binding.action, active.node),
+        )
+
+
+def language_commands(app: App[Any]) -> Iterable[SystemCommand]:
+    """Switch the language of the whole UI without restarting."""
+    for code in LANGUAGES:
+        if code != current_language():
+            yield SystemCommand(
+                _("Language: {name}").format(name=LANGUAGE_NAMES[code]),
+                _("Show patti in {name}").format(name=LANGUAGE_NAMES[code]),
+                functools.partial(app.run_action, f"language('{code}')"),
+            )
 
 
 def navigation_commands(app: App[Any]) -> Iterable[SystemCommand]:
