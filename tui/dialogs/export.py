@@ -25,12 +25,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from patti.core.errors import PattiError
-from patti.core.exporters import Exporter, Subject, export, export_context
+from patti.core.exporters import Exporter, Subject, export, export_context, exporters_for
 from patti.core.i18n import N_, _, current_language
+from patti.core.plugins import PluginHost
 from patti.core.services import Registry
 from patti.core.storage import atomic_write_bytes
 from patti.core.text import clean_text, without_controls
@@ -102,6 +104,26 @@ def check_target(text: str, folder: Path, store_path: Path | None = None) -> Pat
             _("{name} cannot be used: {reason}").format(name=name, reason=exc.strerror or exc)
         ) from exc
     return resolved
+
+
+def formats_or_notify(
+    node: Widget, host: PluginHost | None, subject: Subject
+) -> dict[str, Exporter] | None:
+    """The exporters for ``subject``, or ``None`` after telling the operator why there
+    are none (no exporters plugin, or two plugins claiming one format)."""
+    try:
+        exporters = exporters_for(host, subject)
+    except PattiError as exc:
+        node.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
+        return None
+    if not exporters:
+        node.notify(
+            _("No export format is available: the exporters plugin is not loaded."),
+            severity="warning",
+            markup=False,
+        )
+        return None
+    return exporters
 
 
 class ExportDialog(ModalScreen[ExportDone | None]):

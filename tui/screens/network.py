@@ -28,8 +28,6 @@ from textual.content import Content
 from textual.widgets import Input, Select, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from patti.core.errors import PattiError
-from patti.core.exporters import exporters_for
 from patti.core.i18n import N_, _, current_language
 from patti.core.model import PactStatus, PartnerKind
 from patti.core.reports import PartnerRef, report_series
@@ -37,7 +35,7 @@ from patti.core.search import fold
 from patti.core.services import Registry
 from patti.core.text import clean_text, without_controls
 
-from ..dialogs.export import ExportDialog, ExportDone
+from ..dialogs.export import ExportDialog, ExportDone, formats_or_notify
 from ..widgets.pact_detail import role_label
 from ..widgets.paged_table import Column, PagedTable
 from .base import PattiScreen
@@ -597,17 +595,8 @@ class NetworkScreen(PattiScreen):
         if view is None or self._counting:
             self.notify(_("The network is still being measured."), markup=False)
             return
-        try:
-            exporters = exporters_for(self.registry.plugins, "network")
-        except PattiError as exc:
-            self.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
-            return
-        if not exporters:
-            self.notify(
-                _("No export format is available: the exporters plugin is not loaded."),
-                severity="warning",
-                markup=False,
-            )
+        exporters = formats_or_notify(self, self.registry.plugins, "network")
+        if exporters is None:
             return
         self._skip_refresh = True
         dialog = ExportDialog(self.registry, exporters, view.year, subject="network")

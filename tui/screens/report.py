@@ -29,8 +29,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from patti.core.errors import PattiError
-from patti.core.exporters import ExportContext, exporters_for
+from patti.core.exporters import ExportContext
 from patti.core.exporters import export_context as make_context
 from patti.core.i18n import N_, _, current_language
 from patti.core.reports import ReportSeries
@@ -39,7 +38,7 @@ from patti.core.text import clean_text
 from patti.plugins.exporters.charts import axis_step
 from patti.plugins.exporters.tables import Cell, Table, display, notes, report_tables
 
-from ..dialogs.export import ExportDialog, ExportDone
+from ..dialogs.export import ExportDialog, ExportDone, formats_or_notify
 from ..widgets.paged_table import Column, PagedTable
 from .base import PattiScreen
 
@@ -358,17 +357,8 @@ class ReportScreen(PattiScreen):
         if view is None or self._counting:
             self.notify(_("The report is still being counted."), markup=False)
             return
-        try:
-            exporters = exporters_for(self.registry.plugins, "report")
-        except PattiError as exc:
-            self.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
-            return
-        if not exporters:
-            self.notify(
-                _("No export format is available: the exporters plugin is not loaded."),
-                severity="warning",
-                markup=False,
-            )
+        exporters = formats_or_notify(self, self.registry.plugins, "report")
+        if exporters is None:
             return
         self._skip_refresh = True
         self.app.push_screen(ExportDialog(self.registry, exporters, view.year), self._exported)
