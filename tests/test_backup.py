@@ -1485,3 +1485,14 @@ def test_after_a_kill_during_restore_every_listed_backup_verifies(
 ) -> None:
     bad = [(t.index, t.unverified_backups) for t in restore_kills if t.unverified_backups]
     assert bad == []
+
+
+def test_opening_the_ui_on_a_damaged_store_names_a_backup_to_restore(
+    cli: Cli, good_backup: Path
+) -> None:
+    (cli.path.parent / "backups").mkdir(exist_ok=True)
+    kept = cli.path.parent / "backups" / "patti-20220101-100000.json"
+    kept.write_bytes(good_backup.read_bytes())
+    cli.path.write_bytes(b"{")
+    line = cli.refused()  # no command: the terminal UI on the store
+    assert f"patti --db {cli.path} restore {kept}" in line

@@ -742,3 +742,15 @@ async def test_italian_labels_in_the_editor_and_the_status_dialog(registry: Regi
         await pilot.pause()
         text = screen_text(app)
         assert "Concluso" in text and "Annullato" in text
+
+
+async def test_enter_in_the_search_goes_to_the_list_keeping_the_search(store: Store) -> None:
+    registry = Registry(store)
+    registry.create_pact(title="Caffè sospeso", type="civic", year=2021)
+    registry.create_pact(title="Orti di via Roma", type="civic", year=2021)
+    app = PattiApp(registry)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash", *"caffe", "enter")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#pact-table")
+        assert app.screen.query_one("#pact-search", Input).value == "caffe"

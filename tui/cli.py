@@ -104,8 +104,8 @@ def _offer_backup(path: Path) -> str:
     good = next((b for b in iter_backups(path) if b.ok), None)
     if good is None:
         return ""
-    return _("The newest backup that verifies is {file}: patti restore {file}").format(
-        file=good.path
+    return _("The newest backup that verifies is {file}: patti --db {store} restore {file}").format(
+        file=good.path, store=path
     )
 
 
@@ -1240,7 +1240,10 @@ def demo_store_path() -> Path:
 def _open_tui(s: Session, path: Path) -> None:
     from patti.tui.app import run_app
 
-    run_app(path, s.plugins)
+    try:
+        run_app(path, s.plugins)
+    except (StoreCorruptError, ForeignFileError) as exc:  # as for commands: name a backup
+        raise type(exc)(f"{exc} {_offer_backup(path)}".strip()) from exc
 
 
 def _preparse_language(argv: Sequence[str]) -> str | None:

@@ -442,6 +442,11 @@ class PactsScreen(PattiScreen):
 
     # -- search, filters, sort -----------------------------------------------------------------
 
+    @on(Input.Submitted, "#pact-search")
+    def _search_submitted(self) -> None:
+        """Enter in the search goes to the list, the search kept (Esc would clear it)."""
+        self.table.focus_table()
+
     @on(Input.Changed, "#pact-search")
     def _search(self, event: Input.Changed) -> None:
         typed = without_controls(event.value)

@@ -240,13 +240,18 @@ class PlannerScreen(PattiScreen):
         pact = self._pact
         if pact is None:
             return
+        try:
+            pact_type = self.registry.pact_type(pact.type)
+        except PattiError:  # two plugins claiming one name: the raw name will do here
+            pact_type = None
+        type_label = pact_type.label() if pact_type is not None else pact.type
         self.query_one("#planner-head", Static).update(
             Content.assemble(
                 (_("Planner") + ": ", "bold"),
                 (pact.code, "bold"),
                 " — ",
                 pact.title,
-                (f"  ({pact.type})", "dim"),
+                (f"  ({type_label})", "dim"),
             )
         )
 
