@@ -116,3 +116,19 @@ async def test_the_high_contrast_theme_is_available(store: Store) -> None:
         app.theme = "patti-high-contrast"
         await pilot.pause()
         assert app.current_theme.background == "#000000"
+
+
+async def test_reveal_puts_the_cursor_on_a_pact_hidden_by_the_search(store_path: Path) -> None:
+    registry = demo(store_path)
+    target = registry.pact("PdC-2020-02")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"caffe")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PactsScreen)
+        assert target.id not in screen.table.keys
+        screen.reveal(target.id or 0)
+        await pilot.pause()
+        assert screen.table.current() == target.id
+    app.registry.store.close()

@@ -116,7 +116,7 @@ async def test_a_failed_plugin_is_listed_with_its_stage_and_error(store: Store) 
         failures = text(screen, "#plugin-failures")
         assert "Failed plugins (disabled): 1" in failures
         assert "• exploding (register_pact_types): ValueError: no types today" in failures
-        assert "1 failed." in text(screen, "#plugins-head")
+        assert "failed: 1." in text(screen, "#plugins-head")
         assert "ValueError: no types today" in screen_text(app)
 
 

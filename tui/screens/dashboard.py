@@ -25,7 +25,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from patti.core.dates import format_date, format_datetime
-from patti.core.i18n import _, current_language
+from patti.core.i18n import _, current_language, ngettext
 from patti.core.model import Activity, ActivityStatus, PactStatus
 from patti.core.privacy import retention_due
 from patti.core.reports import AnnualReport, annual_report
@@ -40,6 +40,11 @@ ENDING_WITHIN = 30
 
 UPCOMING_SHOWN = 3
 """Activities of this week and next listed by name; the rest are counted."""
+
+
+def more_text(n: int) -> str:
+    """ "… and 2 more" (one more in the singular: Italian agrees in number)."""
+    return ngettext("… and {n} other", "… and {n} others", n).format(n=n)
 
 
 @dataclass(frozen=True)
@@ -370,9 +375,7 @@ def activities_panel(seen: Glance) -> Content:
     for activity in upcoming[:UPCOMING_SHOWN]:
         parts.extend([(f"  {format_datetime(activity.starts_at)} ", "dim"), activity.title, "\n"])
     if len(upcoming) > UPCOMING_SHOWN:
-        parts.extend(
-            [("  " + _("… and {n} more").format(n=len(upcoming) - UPCOMING_SHOWN), "dim"), "\n"]
-        )
+        parts.extend([("  " + more_text(len(upcoming) - UPCOMING_SHOWN), "dim"), "\n"])
     figures = seen.report.activities
     parts.append(
         _("In {year}: {done} done, {planned} planned, {cancelled} cancelled").format(

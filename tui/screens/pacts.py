@@ -470,6 +470,16 @@ class PactsScreen(PattiScreen):
     def action_focus_filters(self) -> None:
         self.query_one("#filter-year", Select).focus()
 
+    def reveal(self, pact_id: int) -> None:
+        """Put the cursor on a pact (the dashboard's "needs attention" list goes here),
+        clearing a search or filter that hides it."""
+        if pact_id not in self.table.keys:
+            with self.prevent(Input.Changed, Select.Changed):
+                self.query_one("#pact-search", Input).value = ""
+                self.action_reset_filters()
+        self.reload(keep=pact_id)
+        self.table.focus_table()
+
     def action_reset_filters(self) -> None:
         for name, _prompt in FILTERS:
             self.query_one(f"#filter-{name}", Select).clear()

@@ -375,6 +375,11 @@ class PartnersScreen(PattiScreen):
             PartnerEditor(self.registry, fresh, zones=self.zones, themes=self.themes), self._saved
         )
 
+    def reveal(self, partner_id: int) -> None:
+        """Put the cursor on a partner (the dashboard's "needs attention" list goes here),
+        clearing a search or filter that hides it."""
+        self.load(keep=partner_id, force=True, reveal=True)
+
     def _saved(self, partner: Partner | None) -> None:
         if partner is None:
             return

@@ -126,7 +126,7 @@ class PluginsScreen(PattiScreen):
             failures = list(host.failures)
             head.update(
                 Content(
-                    _("{loaded} plugins loaded, {failed} failed.").format(
+                    _("{loaded} plugins loaded; failed: {failed}.").format(
                         loaded=len(infos), failed=len(failures)
                     )
                 )

@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from patti.core.i18n import N_, _
+from patti.core.i18n import N_, _, ngettext
 
 from ..localise import localise_bindings
 
@@ -175,7 +175,7 @@ class PagedTable(Vertical, Generic[K]):
         if total == 0:
             text = _("No rows.")
         elif total <= self.page_size:
-            text = _("{n} rows.").format(n=total)
+            text = ngettext("{n} row.", "{n} rows.", total).format(n=total)
         else:
             first = self.page * self.page_size + 1
             last = first + len(self._shown) - 1
