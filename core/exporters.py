@@ -187,6 +187,11 @@ class ExportContext:
         previous = build_network(self.store, self.year - 1) if self.year is not None else None
         return describe(self.network, previous)
 
+    @property
+    def translations(self) -> _gettext.NullTranslations:
+        """patti's catalog in the file's language."""
+        return _catalog(self.language)
+
     def gettext(self, message: str) -> str:
         """``message`` in the file's language from patti's catalog: bind it as ``_`` in a
         built-in exporter so the message is extracted for translation."""

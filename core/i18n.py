@@ -75,6 +75,30 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+#: An enum label or other deferred message: a msgid, or ``(context, msgid)`` when one
+#: English word needs two translations (an activity is *annullata*, a pact *annullato*).
+Label = str | tuple[str, str]
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate ``message`` as used in ``context`` (e.g. "activity status")."""
+    return _translations.pgettext(context, message)
+
+
+def NC_(context: str, message: str) -> tuple[str, str]:
+    """Mark ``message`` with its ``context`` for extraction; translate later with
+    :func:`translate_label`."""
+    return (context, message)
+
+
+def translate_label(label: Label, translations: _gettext.NullTranslations | None = None) -> str:
+    """A deferred label (see :data:`Label`) in the active language, or in ``translations``."""
+    catalog = translations if translations is not None else _translations
+    if isinstance(label, tuple):
+        return catalog.pgettext(*label)
+    return catalog.gettext(label)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it yet (module constants)."""
     return message

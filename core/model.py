@@ -9,6 +9,7 @@ save) and ``revision`` (bumped on every save, so a stale edit is refused).
 
 from __future__ import annotations
 
+import gettext as _gettext
 import re
 from datetime import date, datetime
 from enum import StrEnum
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from .dates import lenient_date, lenient_datetime
-from .i18n import N_, _
+from .i18n import N_, NC_, Label, _, translate_label
 from .text import clean_text
 
 __all__ = [
@@ -104,12 +105,18 @@ class LabelledEnum(StrEnum):
     """An enum whose members have a translated label for the UI."""
 
     @classmethod
-    def _labels(cls) -> dict[str, str]:
+    def _labels(cls) -> dict[str, Label]:
         return {}
 
     @property
     def label(self) -> str:
-        return _(self._labels().get(self.value, self.value))
+        return translate_label(self._labels().get(self.value, self.value))
+
+    @classmethod
+    def label_of(cls, value: str, translations: _gettext.NullTranslations | None = None) -> str:
+        """The label of ``value`` (in ``translations``' language if given, as exports in
+        a language other than the interface's need)."""
+        return translate_label(cls._labels().get(value, value), translations)
 
 
 class PartnerKind(LabelledEnum):
@@ -128,7 +135,7 @@ class PartnerKind(LabelledEnum):
     CITIZENS_GROUP = "citizens_group"
 
     @classmethod
-    def _labels(cls) -> dict[str, str]:
+    def _labels(cls) -> dict[str, Label]:
         return {
             "association": N_("Association"),
             "informal_group": N_("Informal group"),
@@ -154,7 +161,7 @@ class LegalBasis(LabelledEnum):
     LEGITIMATE_INTEREST = "legitimate_interest"
 
     @classmethod
-    def _labels(cls) -> dict[str, str]:
+    def _labels(cls) -> dict[str, Label]:
         return {
             "consent": N_("Consent"),
             "contract": N_("Contract"),
@@ -174,13 +181,13 @@ class PactStatus(LabelledEnum):
     CANCELLED = "cancelled"
 
     @classmethod
-    def _labels(cls) -> dict[str, str]:
+    def _labels(cls) -> dict[str, Label]:
         return {
             "draft": N_("Draft"),
             "proposed": N_("Proposed"),
             "active": N_("Active"),
             "concluded": N_("Concluded"),
-            "cancelled": N_("Cancelled"),
+            "cancelled": NC_("pact status", "Cancelled"),
         }
 
 
@@ -192,11 +199,11 @@ class ActivityStatus(LabelledEnum):
     CANCELLED = "cancelled"
 
     @classmethod
-    def _labels(cls) -> dict[str, str]:
+    def _labels(cls) -> dict[str, Label]:
         return {
             "planned": N_("Planned"),
             "done": N_("Done"),
-            "cancelled": N_("Cancelled"),
+            "cancelled": NC_("activity status", "Cancelled"),
         }
 
 

@@ -23,7 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("core", "plugins", "tui")
 LOCALE = ROOT / "core" / "locale"
 DOMAIN = "patti"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NC_": ((1, "c"), 2),
+}
 
 
 def extract() -> Catalog:

@@ -70,3 +70,18 @@ def test_labels_follow_the_active_language() -> None:
     assert PactStatus.ACTIVE.label == "Attivo"
     i18n.set_language("en")
     assert PactStatus.ACTIVE.label == "Active"
+
+
+def test_one_english_word_can_have_two_italian_translations() -> None:
+    from patti.core.model import ActivityStatus, PactStatus
+
+    i18n.set_language("it")
+    try:
+        # an activity is "annullata", a pact "annullato": two contexts, one English word
+        assert (ActivityStatus.CANCELLED.label, PactStatus.CANCELLED.label) == (
+            "Annullata",
+            "Annullato",
+        )
+    finally:
+        i18n.set_language("en")
+    assert ActivityStatus.CANCELLED.label == PactStatus.CANCELLED.label == "Cancelled"

@@ -411,5 +411,5 @@ async def test_italian_labels(registry: Registry) -> None:
         await pilot.press("r")
         await pilot.pause()
         text = screen_text(app)
-        for label in ("Svolta", "Annullato", "Presenze", "Note"):
+        for label in ("Svolta", "Annullata", "Presenze", "Note"):
             assert label in text

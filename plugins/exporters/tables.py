@@ -55,7 +55,7 @@ def _table(key: str, title: str, columns: Sequence[str], rows: Iterable[Sequence
 
 def enum_label(context: ExportContext, enum: type[LabelledEnum], value: str) -> str:
     """A status or kind in the file's language (``.label`` follows the interface's)."""
-    return context.gettext(enum._labels().get(value, value))
+    return enum.label_of(value, context.translations)
 
 
 def type_label(context: ExportContext, name: str) -> str:

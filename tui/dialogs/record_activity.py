@@ -154,7 +154,9 @@ class RecordActivityDialog(ModalScreen[Activity | None]):
             )
             with RadioSet(id="record-outcome"):
                 yield RadioButton(_("Done"), value=not cancelled, id="record-done")
-                yield RadioButton(_("Cancelled"), value=cancelled, id="record-cancelled")
+                yield RadioButton(
+                    ActivityStatus.CANCELLED.label, value=cancelled, id="record-cancelled"
+                )
             yield Label(_("Attendance"), classes="field-label")
             yield Input(
                 "" if activity.attendance is None else str(activity.attendance),

@@ -61,7 +61,7 @@ def number(value: float | None) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return _(PartnerKind._labels().get(kind, kind))
+    return PartnerKind.label_of(kind)
 
 
 def short(text: str, width: int) -> Text:
@@ -208,7 +208,7 @@ class EgoTree(Tree[EgoNode]):
             pact = ego_pact.pact
             pact_type = registry.pact_type(pact.type)
             roles = ", ".join(role_label(pact_type, r) for r in ego_pact.roles)
-            status = _(PactStatus._labels().get(pact.status, pact.status))
+            status = PactStatus.label_of(pact.status)
             label = Text.assemble(
                 (clean_text(pact.code), "bold"),
                 " ",
