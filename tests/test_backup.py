@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 
 import orjson
 import pytest
-from click.testing import CliRunner, Result
+from test_cli import Cli, invoke
 
 import patti.core.backup as backup_module
 import patti.core.store as store_module
@@ -66,7 +66,6 @@ from patti.core.model import (
 )
 from patti.core.storage import Tables, temp_prefix, write_temp
 from patti.core.store import SCHEMA_VERSION, Store
-from patti.tui.cli import build_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "backups"
@@ -89,49 +88,6 @@ time.sleep(600)
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def invoke(*args: str, db: Path, lang: str = "en") -> Result:
-    """Run ``patti --lang LANG --db DB ARGS`` in-process."""
-    return CliRunner().invoke(
-        build_cli(), ["--lang", lang, "--db", str(db), *args], catch_exceptions=False
-    )
-
-
-def assert_one_error_line(result: Result) -> None:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert len(result.stderr.splitlines()) == 1, result.stderr
-    assert result.stderr.startswith("patti: error: ")
-
-
-@dataclass
-class Cli:
-    """The CLI bound to one store file (the contract of tests/test_cli.py's ``Cli``)."""
-
-    path: Path
-
-    def __call__(self, *args: str, **options: Any) -> Result:
-        return invoke(*args, db=self.path, **options)
-
-    def ok(self, *args: str, **options: Any) -> str:
-        """Run a command that must succeed; return its stdout."""
-        result = self(*args, **options)
-        assert result.exit_code == 0, result.stderr
-        assert result.stderr == ""
-        return result.stdout
-
-    def json(self, *args: str) -> Any:
-        return orjson.loads(self.ok(*args, "--json"))
-
-    def refused(self, *args: str, **options: Any) -> str:
-        """Run a command that must be refused; return its one error line."""
-        before = self.path.read_bytes() if self.path.exists() else None
-        result = self(*args, **options)
-        assert_one_error_line(result)
-        after = self.path.read_bytes() if self.path.exists() else None
-        assert after == before, "a refused command changed the store file"
-        return result.stderr.strip()
 
 
 def fill(store: Store) -> None:
