@@ -26,7 +26,8 @@ import glob
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -48,6 +49,8 @@ Tables = dict[str, dict[str, dict[str, Any]]]
 META_TABLE = "_meta"
 FORMAT = "patti"
 TEMP_SUFFIX = ".tmp"
+#: How many changed keys the change feed remembers; older readers rebuild.
+CHANGE_FEED_LENGTH = 50_000
 
 
 def temp_prefix(path: Path) -> str:
@@ -188,6 +191,11 @@ class DurableStorage(Storage):
         self.readonly = readonly
         self._pending: Tables | None = None
         self._depth = 0
+        self.version = 0
+        self._feed_start = 0
+        self._changes: deque[tuple[int, str, str]] = deque(maxlen=CHANGE_FEED_LENGTH)
+        self._pending_keys: set[tuple[str, str]] = set()
+        self._whole_pending = False
         if self.path.exists():
             self._committed = self._load()
         elif initial is not None and not readonly:
@@ -223,13 +231,37 @@ class DurableStorage(Storage):
         current = self.read()
         rows = dict(current.get(table, {}))
         rows[str(doc_id)] = document
-        self._apply({**current, table: rows})
+        self._apply({**current, table: rows}, [(table, str(doc_id))])
 
     def delete_document(self, table: str, doc_id: int) -> None:
         current = self.read()
         rows = dict(current.get(table, {}))
         rows.pop(str(doc_id), None)
-        self._apply({**current, table: rows})
+        self._apply({**current, table: rows}, [(table, str(doc_id))])
+
+    def changes_since(self, version: int) -> dict[str, set[int]] | None:
+        """Ids per table changed by commits after ``version``; ``None`` when the feed
+        no longer reaches that far back (the caller rebuilds what it derived)."""
+        oldest = self._feed_start
+        if len(self._changes) == self._changes.maxlen:
+            oldest = self._changes[0][0]  # that commit may have lost keys to the bound
+        if not oldest <= version <= self.version:
+            return None
+        changed: dict[str, set[int]] = {}
+        for seen, table, key in reversed(self._changes):
+            if seen <= version:
+                break
+            changed.setdefault(table, set()).add(int(key))
+        return changed
+
+    def _record_changes(self, keys: Iterable[tuple[str, str]] | None) -> None:
+        self.version += 1
+        if keys is None:
+            self._changes.clear()  # the whole content changed: readers rebuild
+            self._feed_start = self.version
+            return
+        for table, key in keys:
+            self._changes.append((self.version, table, key))
 
     def swap_in(self, tmp: Path, data: Tables) -> None:
         """Make the verified store file ``tmp``, holding ``data``, this store's file.
@@ -243,8 +275,10 @@ class DurableStorage(Storage):
             replace_with(tmp, self.path)
         except DurabilityUnknownError:
             self._committed = data
+            self._record_changes(None)
             raise
         self._committed = data
+        self._record_changes(None)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -259,12 +293,21 @@ class DurableStorage(Storage):
             self._depth -= 1
             if self._depth == 0:
                 self._pending = None
+                self._pending_keys = set()
+                self._whole_pending = False
             raise
         self._depth -= 1
         if self._depth == 0:
             data, self._pending = self._pending, None
+            keys, self._pending_keys = self._pending_keys, set()
+            whole, self._whole_pending = self._whole_pending, False
             assert data is not None
-            self._persist(data)
+            try:
+                self._persist(data)
+            except DurabilityUnknownError:
+                self._record_changes(None if whole else keys)
+                raise
+            self._record_changes(None if whole else keys)
 
     # -- internals --------------------------------------------------------
 
@@ -272,12 +315,21 @@ class DurableStorage(Storage):
         if self.readonly:
             raise ReadOnlyError(_("This store is open read-only: the change was not saved."))
 
-    def _apply(self, data: Tables) -> None:
+    def _apply(self, data: Tables, keys: list[tuple[str, str]] | None = None) -> None:
         self._check_writable()
         if self._pending is not None:
             self._pending = data
+            if keys is None:
+                self._whole_pending = True
+            else:
+                self._pending_keys.update(keys)
         else:
-            self._persist(data)
+            try:
+                self._persist(data)
+            except DurabilityUnknownError:
+                self._record_changes(keys)
+                raise
+            self._record_changes(keys)
 
     def _persist(self, data: Tables) -> None:
         payload = orjson.dumps(data)

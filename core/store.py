@@ -325,6 +325,22 @@ class Store:
             for table in self._tables.values():
                 table.clear_cache()
 
+    # -- change feed (indexes kept current) -----------------------------------------
+
+    @property
+    def version(self) -> int:
+        """Grows with every committed change: an index built at one version is current
+        while the store is still at it."""
+        return self._storage.version
+
+    def changes_since(self, version: int) -> dict[str, set[int]] | None:
+        """Ids per table added, updated or deleted by commits after ``version``.
+
+        ``None`` when the feed no longer reaches back that far (a restore, or
+        more changes than it keeps): rebuild whatever was derived from the store.
+        """
+        return self._storage.changes_since(version)
+
     # -- whole-store access (backups) ----------------------------------------------
 
     def snapshot(self) -> Tables:
