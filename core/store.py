@@ -89,6 +89,74 @@ class LockHolder:
         )
 
 
+def _values_at(doc: Any, path: tuple[str, ...]) -> Iterator[Any]:
+    """The values at a dotted path, through lists: ``members.partner_id`` gives every
+    member's partner id."""
+    if isinstance(doc, list):
+        for item in doc:
+            yield from _values_at(item, path)
+        return
+    if not path:
+        yield doc
+    elif isinstance(doc, dict) and path[0] in doc:
+        yield from _values_at(doc[path[0]], path[1:])
+
+
+class FieldIndex:
+    """Ids of one table's records by the values at a field path, kept current from the
+    store's change feed and its open transaction.
+
+    Built on first use (one pass over plain dicts), then refreshed for the ids
+    changed since: a lookup costs O(changes), not O(table). Ids changed by an
+    open transaction are derived again at the next lookup, since they may yet
+    be rolled back.
+    """
+
+    def __init__(self, store: Store, table: str, path: str) -> None:
+        self._store = store
+        self._table = table
+        self._path = tuple(path.split("."))
+        self._fold = path == "code"  # pact codes are unique whatever their case
+        self._ids: dict[Any, set[int]] | None = None
+        self._of: dict[int, set[Any]] = {}
+        self._version = 0
+        self._pending: set[int] = set()
+
+    def ids(self, value: Any) -> list[int]:
+        """The ids whose field holds ``value``, in id order."""
+        return sorted(self._refreshed().get(value, ()))
+
+    def _keys(self, doc: dict[str, Any]) -> set[Any]:
+        values = _values_at(doc, self._path)
+        if self._fold:
+            return {str(v).casefold() for v in values}
+        return {v for v in values if isinstance(v, (int, str, bool)) or v is None}
+
+    def _refreshed(self) -> dict[Any, set[int]]:
+        store = self._store
+        rows = store._raw(self._table)
+        changed = store.changes_since(self._version) if self._ids is not None else None
+        if self._ids is None or changed is None:
+            self._ids, self._of = {}, {}
+            stale: Iterable[int] = map(int, rows)
+        else:
+            stale = changed.get(self._table, set()) | self._pending
+        pending = store._storage.pending_ids(self._table)
+        ids = self._ids
+        for record_id in itertools.chain(stale, pending):
+            for old in self._of.pop(record_id, ()):
+                ids[old].discard(record_id)
+            doc = rows.get(str(record_id))
+            if doc is not None:
+                keys = self._keys(doc)
+                for key in keys:
+                    ids.setdefault(key, set()).add(record_id)
+                self._of[record_id] = keys
+        self._pending = pending
+        self._version = store.version
+        return ids
+
+
 class Repository(Generic[R]):
     """Typed access to one table. Writes go through the :class:`Store` for integrity."""
 
@@ -99,6 +167,7 @@ class Repository(Generic[R]):
         self._store = store
         self.model = model
         self.table_name = table_name  # type: ignore[misc]
+        self._indexes: dict[str, FieldIndex] = {}
 
     @property
     def _table(self) -> PattiTable:
@@ -137,6 +206,24 @@ class Repository(Generic[R]):
     def __len__(self) -> int:
         return len(self._store._raw(self.table_name))
 
+    def ids_where(self, path: str, value: Any) -> list[int]:
+        """Ids of the records whose field ``path`` holds ``value``, through an index kept
+        current on every commit: ``activities.ids_where("pact_id", 3)``,
+        ``pacts.ids_where("members.partner_id", 7)`` (a list field matches any item)."""
+        index = self._indexes.get(path)
+        if index is None:
+            index = self._indexes[path] = FieldIndex(self._store, self.table_name, path)
+        return index.ids(value)
+
+    def raw_where(self, path: str, value: Any) -> list[tuple[int, dict[str, Any]]]:
+        """Ids and stored documents of :meth:`ids_where`'s records, without validation."""
+        rows = self._store._raw(self.table_name)
+        return [(i, rows[str(i)]) for i in self.ids_where(path, value)]
+
+    def where(self, path: str, value: Any) -> list[R]:
+        """The records of :meth:`ids_where`, validated."""
+        return [self._to_model(i, doc) for i, doc in self.raw_where(path, value)]
+
     def _entity_label(self) -> str:
         return {
             "partners": _("partner"),
@@ -162,10 +249,6 @@ class Store:
         self._lock = lock
         self.lock_holder = holder
         self._key_floor: dict[str, int] = {}
-        self._codes: dict[str, set[int]] | None = None
-        self._code_of: dict[int, str] = {}
-        self._codes_version = 0
-        self._codes_pending: set[int] = set()
         self._tables: dict[str, PattiTable] = {
             name: cast(PattiTable, db.table(name)) for name in (*ENTITY_TABLES, META_TABLE)
         }
@@ -469,7 +552,7 @@ class Store:
         predecessor link. Returns the ids of the activities deleted.
         """
         pact = self.pacts.get(pact_id)
-        activity_ids = [i for i, doc in self.activities.raw_items() if doc["pact_id"] == pact_id]
+        activity_ids = self.activities.ids_where("pact_id", pact_id)
         if activity_ids and not cascade:
             raise IntegrityError(
                 _(
@@ -480,11 +563,9 @@ class Store:
         with self.transaction():
             for activity_id in activity_ids:
                 self.activities._table.delete(activity_id)
-            for other_id, doc in list(self.pacts.raw_items()):
-                if doc.get("predecessor_id") == pact_id:
-                    successor = self.pacts._to_model(other_id, doc)
-                    successor.predecessor_id = None
-                    self._put_silently(successor)
+            for successor in self.pacts.where("predecessor_id", pact_id):
+                successor.predecessor_id = None
+                self._put_silently(successor)
             self.pacts._table.delete(pact_id)
         return activity_ids
 
@@ -495,21 +576,15 @@ class Store:
 
     def partner_usage(self, partner_id: int) -> dict[str, list[Any]]:
         """Pacts, activities and child partners that refer to ``partner_id``."""
-        pacts = [
-            self.pacts._to_model(i, d)
-            for i, d in self.pacts.raw_items()
-            if any(m["partner_id"] == partner_id for m in d.get("members", ()))
-        ]
-        activities = [
-            self.activities._to_model(i, d)
-            for i, d in self.activities.raw_items()
-            if partner_id in d.get("partner_ids", ()) or d.get("place_partner_id") == partner_id
-        ]
-        children = [
-            self.partners._to_model(i, d)
-            for i, d in self.partners.raw_items()
-            if d.get("parent_id") == partner_id
-        ]
+        pacts = self.pacts.where("members.partner_id", partner_id)
+        activity_ids = sorted(
+            {
+                *self.activities.ids_where("partner_ids", partner_id),
+                *self.activities.ids_where("place_partner_id", partner_id),
+            }
+        )
+        activities = [self.activities.get(i) for i in activity_ids]
+        children = self.partners.where("parent_id", partner_id)
         return {"pacts": pacts, "activities": activities, "partners": children}
 
     def _put_silently(self, record: Record) -> None:
@@ -571,36 +646,11 @@ class Store:
 
     def _check_unique(self, record: Record) -> None:
         if isinstance(record, Pact):
-            holders = self._pact_codes().get(record.code.casefold(), set())
-            if holders - {record.id}:
+            holders = self.pacts.ids_where("code", record.code.casefold())
+            if set(holders) - {record.id}:
                 raise IntegrityError(
                     _("Another pact already has the code {code}.").format(code=record.code)
                 )
-
-    def _pact_codes(self) -> dict[str, set[int]]:
-        """Pact ids by case-folded code, kept current from the change feed and the
-        transaction's pending changes (a code check is O(1), not a scan of every pact)."""
-        changed = self.changes_since(self._codes_version) if self._codes is not None else None
-        rows = self._raw("pacts")
-        if self._codes is None or changed is None:
-            self._codes, self._code_of = {}, {}
-            stale: Iterable[int] = (int(key) for key in rows)
-        else:
-            stale = changed.get("pacts", set()) | self._codes_pending
-        pending = self._storage.pending_ids("pacts")
-        for pact_id in itertools.chain(stale, pending):
-            old = self._code_of.pop(pact_id, None)
-            if old is not None:
-                self._codes[old].discard(pact_id)
-            current = rows.get(str(pact_id))
-            if current is not None:
-                code = str(current.get("code", "")).casefold()
-                self._codes.setdefault(code, set()).add(pact_id)
-                self._code_of[pact_id] = code
-        # Pending changes may yet be rolled back: derive those ids again next time.
-        self._codes_pending = pending
-        self._codes_version = self.version
-        return self._codes
 
     def check(self) -> list[str]:
         """Every integrity problem in the file, as operator-readable lines."""

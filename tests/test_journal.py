@@ -9,6 +9,7 @@ kill trials and the random walk with faults are those of
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -21,7 +22,8 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import invariant
 from test_durability import SEED_RECORDS, Trial, _expected_states, _inspect, _run_trial
 from test_faults import StoreWithFaults
@@ -498,3 +500,53 @@ def test_the_journal_always_reads_back_as_the_last_acknowledged_state(
     )
     run().runTest()
     assert os.path.isdir(folder)
+
+
+class _Abandon(Exception):
+    pass
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["add", "move", "delete", "abandon"]),
+            st.integers(1, 3),
+            st.integers(0, 30),
+        ),
+        max_size=25,
+    )
+)
+def test_field_indexes_always_agree_with_a_scan(tmp_path: Path, steps: list[Any]) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    with Store.open(folder / "patti.json") as store:
+        members = [store.add(partner(f"P{n}")).id for n in range(3)]
+        pacts = [store.add(pact(f"C{n}", members=(members[n],))).id for n in range(3)]
+        assert None not in members and None not in pacts
+        for op, which, pick in steps:
+            ids = sorted(int(k) for k in store._raw("activities"))
+            if op == "add":
+                store.add(activity(pacts[which - 1], partner_ids=(members[pick % 3],)))
+            elif op == "move" and ids:
+                moved = store.activities.get(ids[pick % len(ids)])
+                moved.pact_id = pacts[which - 1]
+                moved.partner_ids = [members[(pick + 1) % 3]]
+                store.update(moved)
+            elif op == "delete" and ids:
+                store.delete_activity(ids[pick % len(ids)])
+            elif op == "abandon":
+                with contextlib.suppress(_Abandon), store.transaction():
+                    store.add(activity(pacts[which - 1], partner_ids=(members[0],)))
+                    assert store.activities.ids_where("pact_id", pacts[which - 1])
+                    raise _Abandon
+            for pact_id in pacts:
+                scan = [i for i, d in store.activities.raw_items() if d["pact_id"] == pact_id]
+                assert store.activities.ids_where("pact_id", pact_id) == scan
+            for member in members:
+                scan = [i for i, d in store.activities.raw_items() if member in d["partner_ids"]]
+                assert store.activities.ids_where("partner_ids", member) == scan
+                assert store.pacts.ids_where("members.partner_id", member) == [
+                    pacts[members.index(member)]
+                ]
