@@ -22,7 +22,6 @@ generated from the models by :func:`backup_json_schema` and kept in
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import math
@@ -43,13 +42,14 @@ from . import __version__
 from .dates import format_datetime
 from .errors import PattiError, StoreError
 from .i18n import _
-from .model import Activity, Pact, Partner
+from .model import Activity, Pact, Partner, Record
 from .storage import (
     FORMAT,
     META_TABLE,
     TEMP_SUFFIX,
     DurableStorage,
     Tables,
+    paused_gc,
     replace_with,
     write_temp,
 )
@@ -166,7 +166,13 @@ def _name(store_path: Path, kind: str, when: datetime) -> str:
 def write_backup(
     store: Store, output: Path | None = None, *, kind: str = "", now: datetime | None = None
 ) -> Path:
-    """Write a backup of ``store`` and read it back to prove it verifies.
+    """Write a backup of ``store``, read back and compared byte for byte before it takes
+    its name.
+
+    The records are not validated again here (the store validated each one
+    as it was saved, and at 100,000 records that would cost seconds): a
+    store holding a hand-broken record still gets its backup, and ``patti
+    verify`` names the record.
 
     The snapshot is the store's committed state: in memory for the process
     holding the lock, the file (always wholly one state) for a reader.
@@ -185,11 +191,12 @@ def write_backup(
     output = output.expanduser()
     if output.resolve() == store.path.resolve():
         raise BackupError(_("A backup cannot overwrite the store it backs up."))
-    # Verified before it takes its name: a file under a backup's name always verifies, and
-    # an older file at ``output`` is not replaced by one that does not.
-    tmp = write_temp(output, envelope_bytes(store.snapshot(), now=when))
+    # Checked before it takes its name: an older file at ``output`` is never replaced by
+    # one that does not hold what was written.
+    payload = envelope_bytes(store.snapshot(), now=when)
+    tmp = write_temp(output, payload)
     try:
-        _parse_backup(tmp.read_bytes(), tmp, name=output)
+        _same_bytes(tmp, payload, _("The backup does not read back as written."))
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -276,23 +283,59 @@ def parse_strict(raw: bytes) -> Any:
     """JSON that refuses duplicate keys, NaN/Infinity (and numbers that overflow to them),
     integers beyond 64 bits, absurd nesting, huge texts and lone surrogates: everything
     that could not be written back, or checksummed, exactly as it was read."""
+    fast = _parse_canonical(raw)
+    if fast is not None:
+        return fast
     text = raw.decode("utf-8")
-    enabled = gc.isenabled()
-    gc.disable()  # three times faster on big files: the parse creates no cycles
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_strict_object,
-            parse_constant=_no_constants,
-            parse_float=_finite_float,
-            parse_int=_int_in_range,
-        )
+        with paused_gc():  # three times faster on big files: the parse creates no cycles
+            value = json.loads(
+                text,
+                object_pairs_hook=_strict_object,
+                parse_constant=_no_constants,
+                parse_float=_finite_float,
+                parse_int=_int_in_range,
+            )
     except RecursionError:
         raise ValueError(_("it is nested too deeply")) from None
-    finally:
-        if enabled:
-            gc.enable()
     _check_tree(value)
+    return value
+
+
+#: A stretch between two quotes as long as the longest text allowed.
+_LONG_RUN = re.compile(rb'"[^"]{%d,}' % MAX_STRING)
+
+
+def _parse_canonical(raw: bytes) -> Any:
+    """The value of ``raw`` when it is exactly what patti writes (orjson, indented or
+    compact), else ``None`` for the strict parser to judge.
+
+    Bytes that orjson writes back identically hold no duplicate key, no
+    NaN, no out-of-range number and no lone surrogate: what the strict
+    parser refuses. What remains to check is where the models set no
+    limit: the meta record and pacts' free-form details (depth, text size).
+    Twenty times faster than the strict parser on a 60 MB backup.
+    """
+    try:
+        with paused_gc():
+            value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if _LONG_RUN.search(raw):
+        return None  # maybe a text past MAX_STRING: the strict parser says exactly
+    option = orjson.OPT_INDENT_2 if raw[:2] == b"{\n" else 0
+    if orjson.dumps(value, option=option) != raw:
+        return None
+    data = value.get("data") if isinstance(value, dict) else None
+    if not isinstance(data, dict):
+        _check_tree(value)
+        return value
+    _check_tree({k: v for k, v in value.items() if k != "data"})
+    for name, rows in data.items():
+        if name not in ENTITY_TABLES or not isinstance(rows, dict):
+            _check_tree(rows)
+        elif name == "pacts":
+            _check_tree([doc.get("details") for doc in rows.values() if isinstance(doc, dict)])
     return value
 
 
@@ -461,23 +504,27 @@ class _BackupTables(DurableStorage):
         return self._backup_tables
 
 
-def _validated(tables: Tables) -> tuple[list[str], Tables]:
-    """Each document its model refuses (as :meth:`Store.check` words it), and the tables
-    as the store would write them: through the models, so text a backup carries is
-    cleaned (control characters, bidi overrides) exactly as typed text is."""
+def _validated(tables: Tables) -> tuple[list[str], Tables, list[Record]]:
+    """Each document its model refuses (as :meth:`Store.check` words it), the tables as
+    the store would write them: through the models, so text a backup carries is
+    cleaned (control characters, bidi overrides) exactly as typed text is, and the
+    records themselves."""
     problems = []
+    records: list[Record] = []
     clean: Tables = {META_TABLE: tables[META_TABLE]}
     for table, model in (("partners", Partner), ("pacts", Pact), ("activities", Activity)):
         rows = {}
-        for key, doc in tables[table].items():
-            try:
-                record = model.model_validate({**doc, "id": int(key)})
-            except pydantic.ValidationError as exc:
-                problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
-                continue
-            rows[key] = record.model_dump(mode="json", exclude={"id"})
+        with paused_gc():
+            for key, doc in tables[table].items():
+                try:
+                    record = model.model_validate({**doc, "id": int(key)})
+                except pydantic.ValidationError as exc:
+                    problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
+                    continue
+                rows[key] = record.model_dump(mode="json", exclude={"id"})
+                records.append(record)
         clean[table] = rows
-    return problems, clean
+    return problems, clean, records
 
 
 def _record_problem(source: Path, tables: Tables) -> tuple[str | None, Tables]:
@@ -486,12 +533,13 @@ def _record_problem(source: Path, tables: Tables) -> tuple[str | None, Tables]:
     unique codes); and the tables as the models write them."""
     # The models first: the store's reference checks walk the raw documents of *other*
     # records too, and assume their fields have the model's types.
-    problems, tables = _validated(tables)
+    problems, tables, records = _validated(tables)
     if not problems:
         try:
             db = TinyDB(source, storage=_BackupTables, tables=tables)
             storage = cast(DurableStorage, db.storage)
-            problems = Store(source, storage, db, lock=None, holder=None).check()
+            store = Store(source, storage, db, lock=None, holder=None)
+            problems = store.check_links(records)  # each record validated once, above
         except StoreError as exc:  # the file went away while it was being read
             return str(exc), tables
     if not problems:
@@ -671,28 +719,28 @@ def _set_aside(path: Path) -> Path:
 
 @contextlib.contextmanager
 def _verified_temp(store_path: Path, tables: Tables) -> Iterator[Path]:
-    """The restored tables as a durable temp store file beside the store, checked record by
-    record through a read-only :class:`Store`; removed unless it was swapped in."""
-    tmp = write_temp(store_path, orjson.dumps(tables))
+    """The restored tables (verified record by record when the backup was read) as a
+    durable temp store file beside the store, read back and compared byte for byte;
+    removed unless it was swapped in."""
+    payload = orjson.dumps(tables)
+    tmp = write_temp(store_path, payload)
     try:
-        try:
-            with Store.open(tmp, readonly=True) as candidate:
-                if candidate.snapshot() != tables:
-                    raise BackupError(_("The restored file does not read back as written."))
-                problems = candidate.check()
-        except StoreError as exc:
-            raise BackupError(str(exc)) from exc
-        if problems:
-            more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
-            raise BackupError(
-                _("The backup's records are not consistent: {problem}{more}.").format(
-                    problem=problems[0], more=more
-                )
-            )
+        _same_bytes(tmp, payload, _("The restored file does not read back as written."))
         yield tmp
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _same_bytes(path: Path, payload: bytes, message: str) -> None:
+    """Refuse a file whose bytes on disk are not ``payload`` (a bad disk, a full one
+    that lied): what was verified in memory is then what the file holds."""
+    try:
+        same = path.read_bytes() == payload
+    except OSError as exc:
+        raise BackupError(f"{message} ({exc.strerror or exc})") from exc
+    if not same:
+        raise BackupError(message)
 
 
 def restore(store: Store, backup_path: Path, *, dry_run: bool = False) -> RestoreResult:

@@ -152,6 +152,20 @@ def _describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that form no cycles
+    (parsing, validating a whole store): each full collection would walk every object
+    already loaded, which made loading and validating 100,000 records 2-3x slower."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_json_file(path: Path, *, with_size: bool = False) -> Any:
     """Parse a JSON file with the garbage collector paused (3x faster on big files)."""
     raw = path.read_bytes()
@@ -161,10 +175,9 @@ def load_json_file(path: Path, *, with_size: bool = False) -> Any:
                 path=path
             )
         )
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        data = orjson.loads(raw)
+        with paused_gc():
+            data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise StoreCorruptError(
             _(
@@ -172,9 +185,6 @@ def load_json_file(path: Path, *, with_size: bool = False) -> Any:
                 "it is not opened and will not be overwritten."
             ).format(path=path, reason=exc)
         ) from exc
-    finally:
-        if enabled:
-            gc.enable()
     return (data, len(raw)) if with_size else data
 
 
@@ -548,9 +558,7 @@ class DurableStorage(Storage):
         if end < 0 or raw[: end + 1] != _journal_header(token):
             return None  # another generation's journal, or a header cut short: stale
         valid, records, position = end + 1, 0, end + 1
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             while position < len(raw):
                 end = raw.find(b"\n", position)
                 ops = _parse_journal_line(raw[position:end]) if end >= 0 else None
@@ -571,9 +579,6 @@ class DurableStorage(Storage):
                         rows[key] = document
                 records += 1
                 position = valid = end + 1
-        finally:
-            if enabled:
-                gc.enable()
         if valid < len(raw) and not self.readonly:
             self._cut_journal(valid)
         return valid, records

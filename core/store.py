@@ -661,19 +661,26 @@ class Store:
                     found=self.schema_version, known=SCHEMA_VERSION
                 )
             )
+        records: list[Record] = []
         for repo in (self.partners, self.pacts, self.activities):
             for record_id, doc in repo.raw_items():
-                label = f"{repo.table_name}/{record_id}"
                 try:
-                    record = repo._to_model(record_id, doc)
+                    records.append(repo._to_model(record_id, doc))
                 except pydantic.ValidationError as exc:
+                    label = f"{repo.table_name}/{record_id}"
                     problems.append(f"{label}: {describe_validation_error(exc)}")
-                    continue
-                try:
-                    self._check_references(record)
-                    self._check_unique(record)
-                except (IntegrityError, NotFoundError) as exc:
-                    problems.append(f"{label}: {exc}")
+        return problems + self.check_links(records)
+
+    def check_links(self, records: Iterable[Record]) -> list[str]:
+        """The reference and unique-code problems of ``records``, already validated
+        (a restore validates each record once, then checks the links here)."""
+        problems: list[str] = []
+        for record in records:
+            try:
+                self._check_references(record)
+                self._check_unique(record)
+            except (IntegrityError, NotFoundError) as exc:
+                problems.append(f"{self._repo(record).table_name}/{record.id}: {exc}")
         return problems
 
 
