@@ -21,6 +21,7 @@ meaning each, defined here and in ``docs/reports.md``, and shared with
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -434,7 +435,28 @@ class _Index:
         return PartnerRef(partner_id, name or f"#{partner_id}", kind)
 
 
+#: The last index read from each store, with the store version and detail years it was
+#: read at: the report screen's year switches and a report with its series read once.
+_SCANS: weakref.WeakKeyDictionary[Store, tuple[int, frozenset[int] | None, _Index]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _scan(store: Store, detail: Collection[int] | None = None) -> _Index:
+    """The store's index, read again only when the store changed since the last read
+    or more detail years are needed."""
+    wanted = None if detail is None else frozenset(detail)
+    cached = _SCANS.get(store)
+    if cached is not None and cached[0] == store.version:
+        _version, years, index = cached
+        if years is None or (wanted is not None and wanted <= years):
+            return index
+    index = _read(store, wanted)
+    _SCANS[store] = (store.version, wanted, index)
+    return index
+
+
+def _read(store: Store, detail: Collection[int] | None = None) -> _Index:
     """Read the three tables once; activities' details (kinds, audiences) only for the
     ``detail`` years (all when ``None``), their participants for every year."""
     partners = {
@@ -481,7 +503,7 @@ def _scan(store: Store, detail: Collection[int] | None = None) -> _Index:
     # The hot loop of a report: at province scale it runs 100,000 times, so the rules
     # of activity_year() and activity_counts() are inlined here and only the years
     # asked for get the full detail.
-    for _id, doc in store.activities.raw_items():
+    for doc in store._raw("activities").values():
         starts = doc.get("starts_at") or ""
         try:
             year = int(starts[:4])
