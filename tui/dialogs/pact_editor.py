@@ -1,7 +1,7 @@
 """Create or edit a pact: common fields, members with roles, the type's own fields.
 
 A new pact starts from a template (a registered pact type, chosen in
-:class:`TemplatePicker`): its default themes are filled in, its roles are
+:class:`TemplatePicker`): its default themes are chosen, its roles are
 the choices for members and its ``Details`` model generates the last part
 of the form (:class:`~patti.tui.widgets.details_form.DetailsForm`).
 
@@ -15,7 +15,7 @@ unsaved changes asks before throwing them away.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,7 +27,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -41,10 +40,13 @@ from patti.core.text import clean_text
 
 from ..localise import localise_bindings
 from ..widgets.details_form import DetailsForm, default_values
-from ..widgets.pact_detail import pact_type_of, partner_namer, reference_data, role_label
+from ..widgets.label_picker import LabelPicker, theme_items, zone_items
+from ..widgets.pact_detail import pact_type_of, partner_namer, role_label
+from ..widgets.partner_detail import reference_data
 from ..widgets.partner_picker import Choice, PartnerPicker
 
-#: Common fields typed in one-line inputs, in the order of the form: (name, label).
+#: Common one-line fields, in the order of the form: (name, label). Zones and themes
+#: are picked by label from the reference data; the others are typed.
 LINE_FIELDS: tuple[tuple[str, str], ...] = (
     ("title", N_("Title")),
     ("code", N_("Code")),
@@ -55,6 +57,8 @@ LINE_FIELDS: tuple[tuple[str, str], ...] = (
     ("themes", N_("Themes")),
     ("target_groups", N_("Target groups")),
 )
+#: The one-line fields picked by label (the pact keeps their slugs).
+PICKED_FIELDS = ("zones", "themes")
 #: Common fields typed in text areas: objectives one per line, and free notes.
 BLOCK_FIELDS: tuple[tuple[str, str], ...] = (
     ("objectives", N_("Objectives")),
@@ -69,25 +73,6 @@ FALLBACK_ROLES = ("partner", "lead", "promoter", "host")
 def split_list(text: str) -> list[str]:
     """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-class CommaSuggester(Suggester):
-    """Completes the last item of a comma-separated list from known keys (zones, themes)."""
-
-    def __init__(self, keys: Iterable[str]) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.keys = sorted(set(keys))
-
-    async def get_suggestion(self, value: str) -> str | None:
-        head, _sep, last = value.rpartition(",")
-        token = last.lstrip()
-        if not token:
-            return None
-        chosen = set(split_list(head))
-        for key in self.keys:
-            if key.startswith(token.lower()) and key not in chosen and key != token:
-                return value[: len(value) - len(token)] + key
-        return None
 
 
 # -- small dialogs -----------------------------------------------------------------------
@@ -225,7 +210,11 @@ class MemberList(OptionList):
 
 
 class PactEditor(ModalScreen[Pact | None]):
-    """The form of one pact (new when ``pact`` is ``None``); dismisses with the saved pact."""
+    """The form of one pact (new when ``pact`` is ``None``); dismisses with the saved pact.
+
+    ``zones`` and ``themes`` are slugs found in the stored pacts: offered with
+    the reference data's (a slug it does not name is offered as it is).
+    """
 
     DEFAULT_CSS = """
     PactEditor {
@@ -256,7 +245,8 @@ class PactEditor(ModalScreen[Pact | None]):
         padding: 0 1 0 0;
         text-style: bold;
     }
-    PactEditor .form-row > Input, PactEditor .form-row > PartnerPicker {
+    PactEditor .form-row > Input, PactEditor .form-row > PartnerPicker,
+    PactEditor .form-row > LabelPicker {
         width: 1fr;
     }
     PactEditor #editor-form > .form-row > TextArea {
@@ -298,12 +288,20 @@ class PactEditor(ModalScreen[Pact | None]):
     ]
 
     def __init__(
-        self, registry: Registry, *, pact: Pact | None = None, type_name: str | None = None
+        self,
+        registry: Registry,
+        *,
+        pact: Pact | None = None,
+        type_name: str | None = None,
+        zones: Sequence[str] = (),
+        themes: Sequence[str] = (),
     ) -> None:
         super().__init__()
         localise_bindings(self)
         self.registry = registry
         self.pact = pact
+        self.known_zones = zones
+        self.known_themes = themes
         self.type_name = pact.type if pact is not None else (type_name or "")
         self.pact_type = pact_type_of(registry, self.type_name) if self.type_name else None
         self.name_of = partner_namer(registry)
@@ -348,38 +346,56 @@ class PactEditor(ModalScreen[Pact | None]):
     def _initial(self) -> dict[str, str]:
         pact = self.pact
         if pact is None:
-            themes = list(self.pact_type.default_themes) if self.pact_type else []
-            return {"themes": ", ".join(themes)}
+            return {}
         return {
             "title": pact.title,
             "code": pact.code,
             "year": str(pact.year),
             "start": format_date(pact.start),
             "end": format_date(pact.end),
-            "zones": ", ".join(pact.zones),
-            "themes": ", ".join(pact.themes),
             "target_groups": ", ".join(pact.target_groups),
             "objectives": "\n".join(pact.objectives),
             "notes": pact.notes,
         }
 
+    def _pickers(self) -> dict[str, LabelPicker]:
+        """Zones and themes by label; a new pact starts with its template's default themes."""
+        pact = self.pact
+        if pact is not None:
+            zones, themes = list(pact.zones), list(pact.themes)
+        else:
+            zones = []
+            themes = list(self.pact_type.default_themes) if self.pact_type else []
+        reference = reference_data(self.registry)
+        return {
+            "zones": LabelPicker(
+                zone_items(reference, self.known_zones),
+                zones,
+                placeholder=_("type a zone; ↓ for the list"),
+                compact=True,
+                id="field-zones",
+            ),
+            "themes": LabelPicker(
+                theme_items(reference, self.known_themes),
+                themes,
+                placeholder=_("type a theme; ↓ for the list"),
+                compact=True,
+                id="field-themes",
+            ),
+        }
+
     def _common_fields(self) -> ComposeResult:
         values = self._initial()
-        reference = reference_data(self.registry)
-        zones = [z.key for z in reference.zones] if reference else []
-        themes = [t.key for t in reference.themes] if reference else []
+        pickers = self._pickers()
         placeholders = {
             "code": _("automatic: PdC-YEAR-NN"),
             "year": _("from the start date"),
             "start": _("DD/MM/YYYY"),
             "end": _("DD/MM/YYYY"),
-            "zones": _("comma-separated, e.g. {example}").format(example="centro, ombriano"),
-            "themes": _("comma-separated"),
             "target_groups": _("comma-separated, e.g. {example}").format(
                 example="anziani, famiglie"
             ),
         }
-        suggesters = {"zones": CommaSuggester(zones), "themes": CommaSuggester(themes)}
         yield Static(Content(_("Pact")), classes="form-section")
         if self.is_new and not self.pact_type:
             yield from self._row(
@@ -388,12 +404,15 @@ class PactEditor(ModalScreen[Pact | None]):
                 Input(placeholder=_("a pact type name"), id="field-type", compact=True),
             )
         for name, label in LINE_FIELDS:
-            widget = Input(
-                values.get(name, ""),
-                placeholder=placeholders.get(name, ""),
-                suggester=suggesters.get(name),
-                id=f"field-{name}",
-                compact=True,
+            widget: Input | LabelPicker = (
+                pickers[name]
+                if name in pickers
+                else Input(
+                    values.get(name, ""),
+                    placeholder=placeholders.get(name, ""),
+                    id=f"field-{name}",
+                    compact=True,
+                )
             )
             yield from self._row(name, _(label) + (" *" if name == "title" else ""), widget)
         for name, label in BLOCK_FIELDS:
@@ -402,7 +421,7 @@ class PactEditor(ModalScreen[Pact | None]):
             if name == "objectives":
                 yield Static(Content(_("One objective per line.")), classes="form-hint")
 
-    def _row(self, name: str, label: str, widget: Input | TextArea) -> ComposeResult:
+    def _row(self, name: str, label: str, widget: Input | TextArea | LabelPicker) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Label(Content(label), classes="form-label")
             yield widget
@@ -575,10 +594,11 @@ class PactEditor(ModalScreen[Pact | None]):
                 values.append(widget.value)
             elif isinstance(widget, TextArea) and widget.id and widget.id.startswith("field-"):
                 values.append(widget.text)
+        picked = tuple(self._picker(name).state() for name in PICKED_FIELDS)
         details = self.query(DetailsForm)
         raw = tuple(sorted(details.first().raw().items())) if details else ()
         members = tuple((m["partner_id"], m["role"]) for m in self.members)
-        return (tuple(values), members, raw)
+        return (tuple(values), picked, members, raw)
 
     @property
     def dirty(self) -> bool:
@@ -604,6 +624,18 @@ class PactEditor(ModalScreen[Pact | None]):
 
     # -- saving ----------------------------------------------------------------------------------
 
+    def _picker(self, name: str) -> LabelPicker:
+        return self.query_one(f"#field-{name}", LabelPicker)
+
+    @on(LabelPicker.Changed)
+    def _labels_changed(self, event: LabelPicker.Changed) -> None:
+        """Acting on a picker answers its message; what is typed is checked on saving."""
+        found = self.query(f"#{event.picker.id}-error") if event.picker.id else None
+        if found:
+            error = found.first(Static)
+            error.update("")
+            error.remove_class("-shown")
+
     def _text(self, name: str) -> str:
         widget = self.query_one(f"#field-{name}")
         if isinstance(widget, TextArea):
@@ -617,13 +649,19 @@ class PactEditor(ModalScreen[Pact | None]):
         problems = 0
         fields: dict[str, Any] = {
             "title": self._text("title"),
-            "zones": split_list(self._text("zones")),
-            "themes": split_list(self._text("themes")),
             "target_groups": split_list(self._text("target_groups")),
             "objectives": [line for line in self._text("objectives").splitlines() if line.strip()],
             "notes": self._text("notes"),
             "members": [dict(m) for m in self.members],
         }
+        for name in PICKED_FIELDS:
+            picker = self._picker(name)
+            problem = picker.resolve_typed()
+            if problem:
+                label = _("Zones") if name == "zones" else _("Themes")
+                self.show_error(name, f"{label}: {problem}")
+                problems += 1
+            fields[name] = picker.values
         if not fields["title"].strip():
             self.show_error("title", f"{_('Title')}: {_('is required')}")
             problems += 1
@@ -708,4 +746,4 @@ class PactEditor(ModalScreen[Pact | None]):
         self.app.push_screen(ConfirmDiscard(), answered)
 
 
-__all__ = ["CommaSuggester", "ConfirmDiscard", "MemberList", "PactEditor", "TemplatePicker"]
+__all__ = ["ConfirmDiscard", "MemberList", "PactEditor", "TemplatePicker"]

@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
@@ -35,6 +34,8 @@ from patti.core.text import clean_text, without_controls
 from patti.core.validation import describe_validation_error, validate_model
 
 from ..localise import localise_bindings
+from ..widgets.label_picker import LabelPicker, theme_items, zone_items
+from ..widgets.partner_detail import reference_data
 from .confirm import ConfirmDialog
 
 T = TypeVar("T")
@@ -83,25 +84,6 @@ def contact_key(name: str, taken: Iterable[str]) -> str:
     while key in used:
         key, n = f"{base}-{n}", n + 1
     return key
-
-
-class SlugSuggester(Suggester):
-    """Completes the last slug of a comma-separated list from the known ones."""
-
-    def __init__(self, known: Iterable[str]) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.known = sorted(set(known))
-
-    async def get_suggestion(self, value: str) -> str | None:
-        head, _sep, last = value.rpartition(",")
-        prefix = last.lstrip()
-        if not prefix:
-            return None
-        present = {s.strip() for s in head.split(",")}
-        for slug in self.known:
-            if slug.startswith(prefix) and slug != prefix and slug not in present:
-                return value + slug[len(prefix) :]
-        return None
 
 
 # -- building blocks ---------------------------------------------------------------------
@@ -415,14 +397,18 @@ def describe_contact(contact: ContactPerson) -> Text:
 # -- the partner ------------------------------------------------------------------------------
 
 
-SLUG_FIELDS = ("zones", "themes", "tags")
+#: Reference values picked by label (the record keeps their slugs).
+PICKED_FIELDS = ("zones", "themes")
+#: Free slugs typed as a comma-separated list.
+SLUG_FIELDS = ("tags",)
 
 
 class PartnerEditor(FormScreen[Partner | None]):
     """Create (``partner=None``) or edit a partner; dismisses with the saved partner.
 
-    ``zones`` and ``themes`` are the known slugs (from the data and the
-    plugins' reference data), offered as completions.
+    ``zones`` and ``themes`` are slugs found in the data: offered by their
+    labels together with the plugins' reference data (a slug it does not
+    name is offered as it is).
     """
 
     AUTO_FOCUS = "#p-name"
@@ -502,23 +488,36 @@ class PartnerEditor(FormScreen[Partner | None]):
                         ),
                         "p-parent",
                     )
-                    for name, label, known in (
-                        ("zones", _("Zones"), self.zones),
-                        ("themes", _("Themes"), self.themes),
-                        ("tags", _("Tags"), ()),
-                    ):
-                        current = ", ".join(getattr(p, name)) if p else ""
-                        example = next(iter(known), "centro-storico")
-                        yield field_row(
-                            label,
-                            Input(
-                                current,
-                                id=f"p-{name}",
-                                placeholder=_("e.g. {example}, …").format(example=example),
-                                suggester=SlugSuggester(known) if known else None,
-                            ),
-                            f"p-{name}",
-                        )
+                    reference = reference_data(self.registry)
+                    yield field_row(
+                        _("Zones"),
+                        LabelPicker(
+                            zone_items(reference, self.zones),
+                            p.zones if p else (),
+                            placeholder=_("type a zone; ↓ for the list"),
+                            id="p-zones",
+                        ),
+                        "p-zones",
+                    )
+                    yield field_row(
+                        _("Themes"),
+                        LabelPicker(
+                            theme_items(reference, self.themes),
+                            p.themes if p else (),
+                            placeholder=_("type a theme; ↓ for the list"),
+                            id="p-themes",
+                        ),
+                        "p-themes",
+                    )
+                    yield field_row(
+                        _("Tags"),
+                        Input(
+                            ", ".join(p.tags) if p else "",
+                            id="p-tags",
+                            placeholder=_("e.g. {example}, …").format(example="doposcuola"),
+                        ),
+                        "p-tags",
+                    )
                 with Vertical(classes="column"):
                     yield Label(_("Notes"), classes="section-label")
                     yield TextArea(p.notes if p else "", id="p-notes", soft_wrap=True)
@@ -558,6 +557,9 @@ class PartnerEditor(FormScreen[Partner | None]):
     def _raw(self, field: str) -> str:
         return self.query_one(f"#p-{field}", Input).value
 
+    def _picker(self, field: str) -> LabelPicker:
+        return self.query_one(f"#p-{field}", LabelPicker)
+
     def _kind(self) -> PartnerKind | None:
         value = self.query_one("#p-kind", Select).value
         return value if isinstance(value, PartnerKind) else None
@@ -574,6 +576,7 @@ class PartnerEditor(FormScreen[Partner | None]):
             self._raw("name"),
             self._kind(),
             self._parent_choice(),
+            *(self._picker(f).state() for f in PICKED_FIELDS),
             *(self._raw(f) for f in SLUG_FIELDS),
             self._notes(),
             tuple(c.model_dump_json() for c in self.contacts),
@@ -582,7 +585,9 @@ class PartnerEditor(FormScreen[Partner | None]):
     # -- checks
 
     def _check(self, field: str) -> str | None:
-        if field in SLUG_FIELDS:
+        if field in PICKED_FIELDS:
+            problem = self._picker(field).resolve_typed()
+        elif field in SLUG_FIELDS:
             problem = split_slugs(self._raw(field))[1]
         elif field == "kind":
             problem = None if self._kind() else _("Choose the kind of partner.")
@@ -598,6 +603,12 @@ class PartnerEditor(FormScreen[Partner | None]):
         field = (event.input.id or "").removeprefix("p-")
         if self.ready and field in ("name", *SLUG_FIELDS):
             self._check(field)
+
+    @on(LabelPicker.Changed)
+    def _picked(self, event: LabelPicker.Changed) -> None:
+        """Acting on a picker answers its message; what is typed is checked on saving."""
+        if self.ready and event.picker.id:
+            self.show_error(event.picker.id, None)
 
     def _may_have_parent(self, kind: PartnerKind | None) -> bool:
         """A school has an institute; a partner that already has a parent keeps it editable."""
@@ -672,7 +683,7 @@ class PartnerEditor(FormScreen[Partner | None]):
     # -- saving
 
     def action_save(self) -> None:
-        fields = ("name", "kind", *SLUG_FIELDS, "notes")
+        fields = ("name", "kind", *PICKED_FIELDS, *SLUG_FIELDS, "notes")
         problems = [f for f in fields if self._check(f)]
         if problems:
             first = problems[0]
@@ -683,6 +694,7 @@ class PartnerEditor(FormScreen[Partner | None]):
             "name": clean_text(self._raw("name")),
             "kind": self._kind(),
             "parent_id": self._parent_choice() if self._may_have_parent(self._kind()) else None,
+            **{f: self._picker(f).values for f in PICKED_FIELDS},
             **{f: split_slugs(self._raw(f))[0] for f in SLUG_FIELDS},
             "notes": self._notes(),
             "contacts": [c.model_dump() for c in self.contacts],
