@@ -9,6 +9,15 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from .hookspecs import hookimpl
 from .i18n import bilingual
-from .pact_types import PactType, Plan, ReportSection, Role
+from .pact_types import PactType, Plan, ReportSection, Role, field_labels
 
-__all__ = ["PactType", "Plan", "ReportSection", "Role", "__version__", "bilingual", "hookimpl"]
+__all__ = [
+    "PactType",
+    "Plan",
+    "ReportSection",
+    "Role",
+    "__version__",
+    "bilingual",
+    "field_labels",
+    "hookimpl",
+]

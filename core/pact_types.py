@@ -5,18 +5,26 @@ every save), the roles partners play with their minimum and maximum
 counts (enforced when the pact becomes active), the themes and indicators
 a new pact starts with, and optionally a planner that proposes activities
 and a section for the annual report.
+
+The fields' labels and help come in Italian and English from the plugin
+itself (:func:`field_labels`, kept in the field's JSON schema), like the
+type's and the roles' labels: a third-party plugin cannot add to patti's
+gettext catalog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.fields import FieldInfo
 
-from .i18n import _, bilingual
+from .i18n import LANGUAGES, _, bilingual, current_language
 from .model import Indicator, Pact
 
 if TYPE_CHECKING:
@@ -85,6 +93,109 @@ class ReportSection:
     figures: dict[str, float | int] = field(default_factory=dict)
 
 
+# -- labels of a Details model's fields ----------------------------------------------------
+
+
+def field_labels(
+    label_it: str,
+    label_en: str,
+    *,
+    help_it: str = "",
+    help_en: str = "",
+    choices: Mapping[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """A Details field's label, help and choice labels in Italian and English.
+
+    Pass the result as the field's ``json_schema_extra``::
+
+        plots: int = Field(
+            ge=1,
+            description="How many plots the garden has.",
+            json_schema_extra=field_labels("Aiuole", "Plots", help_it="Quante aiuole ha l'orto."),
+        )
+
+    The English help defaults to the field's ``description``. ``choices``
+    names each value of a ``Literal`` field: ``{"well": ("Pozzo", "Well")}``.
+    The texts land in the JSON schema (``patti types --json``) under
+    ``label``, ``help`` and ``choices``, each ``{"it": ..., "en": ...}``.
+    """
+    extra: dict[str, Any] = {"label": {"it": label_it, "en": label_en}}
+    helps = {lang: text for lang, text in (("it", help_it), ("en", help_en)) if text}
+    if helps:
+        extra["help"] = helps
+    if choices:
+        extra["choices"] = {str(v): {"it": it, "en": en} for v, (it, en) in choices.items()}
+    return extra
+
+
+def _extra(info: FieldInfo, key: str) -> dict[str, Any]:
+    extra = info.json_schema_extra
+    found = extra.get(key) if isinstance(extra, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _in_language(texts: Mapping[str, Any]) -> str:
+    """The text for the active language from ``{"it": ..., "en": ...}`` ("" when missing)."""
+    text = texts.get(current_language())
+    return text if isinstance(text, str) else ""
+
+
+def field_label(name: str, info: FieldInfo) -> str:
+    """A field's label in the active language: from :func:`field_labels`, else its
+    ``title``, else its name (``window_start`` -> "Window start")."""
+    return _in_language(_extra(info, "label")) or info.title or name.replace("_", " ").capitalize()
+
+
+def field_help(info: FieldInfo) -> str:
+    """A field's help in the active language: from :func:`field_labels`, else its
+    ``description`` (English: better than nothing)."""
+    return _in_language(_extra(info, "help")) or info.description or ""
+
+
+def choice_label(info: FieldInfo, value: Any) -> str:
+    """How a choice of the field reads: its label from :func:`field_labels`, an enum's
+    ``label``, else the value itself."""
+    key = value.value if isinstance(value, Enum) else value
+    named = _in_language(_extra(info, "choices").get(str(key)) or {})
+    if named:
+        return named
+    if isinstance(value, Enum):
+        return str(getattr(value, "label", value.value))
+    return str(value)
+
+
+def record_models(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation holds (``list[X] | None`` -> ``X``)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    if get_origin(annotation) in (Union, types.UnionType, list, set, tuple, frozenset):
+        for argument in get_args(annotation):
+            yield from record_models(argument)
+
+
+def missing_labels(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Fields of ``model`` (and of the records it holds) without a label in every language,
+    or with help in one language only: ``["schools.classes.grade: label it"]``."""
+    missing: list[str] = []
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        labels = _extra(info, "label")
+        helps = {**_extra(info, "help")}
+        if info.description and not helps.get("en"):
+            helps["en"] = info.description
+        gaps = [f"label {lang}" for lang in LANGUAGES if not labels.get(lang)]
+        if any(helps.values()):
+            gaps += [f"help {lang}" for lang in LANGUAGES if not helps.get(lang)]
+        if gaps:
+            missing.append(f"{path}: {', '.join(gaps)}")
+        for inner in dict.fromkeys(record_models(info.annotation)):
+            missing.extend(missing_labels(inner, f"{path}."))
+    return missing
+
+
 class PactType:
     """Base class for pact types. Subclass it in a plugin and register the class.
 
@@ -109,6 +220,12 @@ class PactType:
     @classmethod
     def description(cls) -> str:
         return bilingual(cls.description_it, cls.description_en)
+
+    @classmethod
+    def missing_labels(cls) -> list[str]:
+        """``Details`` fields without Italian and English labels (see :func:`field_labels`);
+        a plugin's tests should expect none."""
+        return missing_labels(cls.Details)
 
     @classmethod
     def role(cls, name: str) -> Role | None:

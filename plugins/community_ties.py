@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from patti.core import PactType, Role, hookimpl
 from patti.core.model import Indicator, Line
+from patti.core.pact_types import field_labels
 
 
 class CommunityTiesDetails(BaseModel):
@@ -16,9 +17,28 @@ class CommunityTiesDetails(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    meeting_place: Line = Field(default="", description="Where the group meets.")
-    frequency: Line = Field(default="", max_length=120, description="How often, e.g. weekly.")
-    open_to_all: bool = Field(default=True, description="Whether any inhabitant can join.")
+    meeting_place: Line = Field(
+        default="",
+        description="Where the group meets.",
+        json_schema_extra=field_labels(
+            "Luogo d'incontro", "Meeting place", help_it="Dove si ritrova il gruppo."
+        ),
+    )
+    frequency: Line = Field(
+        default="",
+        max_length=120,
+        description="How often, e.g. weekly.",
+        json_schema_extra=field_labels(
+            "Frequenza", "Frequency", help_it="Ogni quanto, per esempio ogni settimana."
+        ),
+    )
+    open_to_all: bool = Field(
+        default=True,
+        description="Whether any inhabitant can join.",
+        json_schema_extra=field_labels(
+            "Aperto a tutti", "Open to all", help_it="Se qualsiasi abitante può partecipare."
+        ),
+    )
 
 
 class CommunityTies(PactType):

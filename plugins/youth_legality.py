@@ -41,6 +41,7 @@ from patti.core.model import (
     PartnerKind,
     Slug,
 )
+from patti.core.pact_types import field_labels
 from patti.core.validation import describe_validation_error
 
 if TYPE_CHECKING:
@@ -77,9 +78,26 @@ class SpeakerCategory(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: Slug = Field(description="Stable key that speakers refer to, e.g. polizia-locale.")
-    label_it: Name = Field(description="Italian label, used in activity titles and reports.")
-    label_en: Name = Field(description="English label.")
+    key: Slug = Field(
+        description="Stable key that speakers refer to, e.g. polizia-locale.",
+        json_schema_extra=field_labels(
+            "Chiave",
+            "Key",
+            help_it="Chiave stabile a cui rimandano i relatori, per esempio polizia-locale.",
+        ),
+    )
+    label_it: Name = Field(
+        description="Italian label, used in activity titles and reports.",
+        json_schema_extra=field_labels(
+            "Nome in italiano",
+            "Italian label",
+            help_it="Nome italiano, usato nei titoli degli incontri e nei resoconti.",
+        ),
+    )
+    label_en: Name = Field(
+        description="English label.",
+        json_schema_extra=field_labels("Nome in inglese", "English label", help_it="Nome inglese."),
+    )
 
     def label(self) -> str:
         """The label in the active language."""
@@ -107,14 +125,31 @@ class GrestGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: Name = Field(
-        description="How the oratory calls the group, e.g. «Grest 2022 – gruppo 14-15 anni»."
+        description="How the oratory calls the group, e.g. «Grest 2022 – gruppo 14-15 anni».",
+        json_schema_extra=field_labels(
+            "Gruppo",
+            "Group",
+            help_it="Come l'oratorio chiama il gruppo, per esempio «Grest 2022 – gruppo "
+            "14-15 anni».",
+        ),
     )
     adolescents: int = Field(
         ge=0,
         le=10_000,
         description="How many adolescents: a count, because minors are never recorded as people.",
+        json_schema_extra=field_labels(
+            "Adolescenti",
+            "Adolescents",
+            help_it="Quanti adolescenti: un numero, perché i minori non si registrano mai "
+            "come persone.",
+        ),
     )
-    age_range: str = Field(default="", max_length=20, description="Ages, e.g. 14-17.")
+    age_range: str = Field(
+        default="",
+        max_length=20,
+        description="Ages, e.g. 14-17.",
+        json_schema_extra=field_labels("Età", "Ages", help_it="Età, per esempio 14-17."),
+    )
 
     @field_validator("age_range")
     @classmethod
@@ -138,13 +173,29 @@ class HostSite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    partner_id: int = Field(ge=1, description="The oratory: a partner of kind parish.")
+    partner_id: int = Field(
+        ge=1,
+        description="The oratory: a partner of kind parish.",
+        json_schema_extra=field_labels(
+            "Oratorio", "Oratory", help_it="L'oratorio: un partner di tipo parrocchia."
+        ),
+    )
     weeks: list[Day] = Field(
         default_factory=list,
         description="The Grest weeks, each given by its Monday; talks fall Monday to Friday.",
+        json_schema_extra=field_labels(
+            "Settimane",
+            "Weeks",
+            help_it="Le settimane del Grest, ciascuna indicata dal suo lunedì; gli incontri "
+            "si tengono dal lunedì al venerdì.",
+        ),
     )
     groups: list[GrestGroup] = Field(
-        default_factory=list, description="The groups of adolescents that meet the speakers."
+        default_factory=list,
+        description="The groups of adolescents that meet the speakers.",
+        json_schema_extra=field_labels(
+            "Gruppi", "Groups", help_it="I gruppi di adolescenti che incontrano i relatori."
+        ),
     )
 
     @field_validator("weeks")
@@ -192,18 +243,47 @@ class SpeakerAvailability(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    partner_id: int = Field(ge=1, description="The speaking partner: a member with role speaker.")
-    category: Slug = Field(description="The key of one of the required categories.")
+    partner_id: int = Field(
+        ge=1,
+        description="The speaking partner: a member with role speaker.",
+        json_schema_extra=field_labels(
+            "Relatore",
+            "Speaker",
+            help_it="Il partner che parla: un membro con il ruolo relatore.",
+        ),
+    )
+    category: Slug = Field(
+        description="The key of one of the required categories.",
+        json_schema_extra=field_labels(
+            "Categoria", "Category", help_it="La chiave di una delle categorie richieste."
+        ),
+    )
     available_dates: list[Day] = Field(
-        default_factory=list, description="Days it can come (Monday to Friday)."
+        default_factory=list,
+        description="Days it can come (Monday to Friday).",
+        json_schema_extra=field_labels(
+            "Date disponibili",
+            "Available dates",
+            help_it="Giorni in cui può venire (dal lunedì al venerdì).",
+        ),
     )
     weekdays: list[int] = Field(
         default_factory=list,
         description="Weekdays it can come every week: 0 = Monday … 4 = Friday.",
+        json_schema_extra=field_labels(
+            "Giorni della settimana",
+            "Weekdays",
+            help_it="Giorni in cui può venire ogni settimana: 0 = lunedì … 4 = venerdì.",
+        ),
     )
     one_site_per_day: bool = Field(
         default=False,
         description="It visits at most one oratory a day (it may meet several groups there).",
+        json_schema_extra=field_labels(
+            "Un oratorio al giorno",
+            "One site per day",
+            help_it="Visita al massimo un oratorio al giorno (dove può incontrare più gruppi).",
+        ),
     )
 
     @field_validator("weekdays")
@@ -260,25 +340,58 @@ class YouthLegalityDetails(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     summer: int | None = Field(
-        default=None, ge=1990, le=2200, description="The summer (year) of the Grest."
+        default=None,
+        ge=1990,
+        le=2200,
+        description="The summer (year) of the Grest.",
+        json_schema_extra=field_labels("Estate", "Summer", help_it="L'estate (anno) del Grest."),
     )
     host_sites: list[HostSite] = Field(
-        default_factory=list, description="Oratories, their Grest weeks and groups."
+        default_factory=list,
+        description="Oratories, their Grest weeks and groups.",
+        json_schema_extra=field_labels(
+            "Oratori", "Host sites", help_it="Gli oratori, le settimane del Grest e i gruppi."
+        ),
     )
     required_categories: list[SpeakerCategory] = Field(
         default_factory=_default_categories,
         min_length=1,
         description="The kinds of speaker every group meets once.",
+        json_schema_extra=field_labels(
+            "Categorie di relatori",
+            "Required categories",
+            help_it="I tipi di relatore che ogni gruppo incontra una volta.",
+        ),
     )
     speakers: list[SpeakerAvailability] = Field(
-        default_factory=list, description="Speakers, their category and availability."
+        default_factory=list,
+        description="Speakers, their category and availability.",
+        json_schema_extra=field_labels(
+            "Relatori",
+            "Speakers",
+            help_it="I relatori, la loro categoria e quando possono venire.",
+        ),
     )
     session_slots: list[time] = Field(
         default_factory=_default_slots,
         min_length=1,
         description="When a talk can start on a Grest day, e.g. 10:00 and 15:00.",
+        json_schema_extra=field_labels(
+            "Orari di inizio",
+            "Session slots",
+            help_it="Quando può cominciare un incontro in un giorno di Grest, per esempio "
+            "10:00 e 15:00.",
+        ),
     )
-    session_minutes: int = Field(default=90, ge=15, le=480, description="How long a talk lasts.")
+    session_minutes: int = Field(
+        default=90,
+        ge=15,
+        le=480,
+        description="How long a talk lasts.",
+        json_schema_extra=field_labels(
+            "Durata (minuti)", "Session minutes", help_it="Quanto dura un incontro, in minuti."
+        ),
+    )
 
     @field_validator("session_slots")
     @classmethod

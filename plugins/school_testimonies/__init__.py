@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from patti.core import PactType, Plan, ReportSection, Role, hookimpl
 from patti.core import bilingual as _t  # short: every message of this plugin goes through it
 from patti.core.model import ActivityStatus, Day, Indicator, Pact, PartnerKind
+from patti.core.pact_types import field_labels
 from patti.core.store import Store
 from patti.core.text import clean_text
 from patti.core.validation import describe_validation_error
@@ -150,8 +151,20 @@ class _Strict(BaseModel):
 class DateRange(_Strict):
     """A closure (holidays, a strike, exams): both days included."""
 
-    start: Day = Field(description="First day of the closure.")
-    end: Day = Field(description="Last day of the closure (the same as start for one day).")
+    start: Day = Field(
+        description="First day of the closure.",
+        json_schema_extra=field_labels(
+            "Primo giorno", "First day", help_it="Primo giorno di chiusura."
+        ),
+    )
+    end: Day = Field(
+        description="Last day of the closure (the same as start for one day).",
+        json_schema_extra=field_labels(
+            "Ultimo giorno",
+            "Last day",
+            help_it="Ultimo giorno di chiusura (lo stesso del primo per un giorno solo).",
+        ),
+    )
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:
@@ -168,8 +181,16 @@ class DateRange(_Strict):
 class TimeSlot(_Strict):
     """A part of the school morning in which one testimony takes place."""
 
-    start: Clock = Field(description="When the testimony starts, e.g. 09:00.")
-    end: Clock = Field(description="When it ends, e.g. 11:00.")
+    start: Clock = Field(
+        description="When the testimony starts, e.g. 09:00.",
+        json_schema_extra=field_labels(
+            "Inizio", "Start", help_it="Quando inizia la testimonianza, per esempio 09:00."
+        ),
+    )
+    end: Clock = Field(
+        description="When it ends, e.g. 11:00.",
+        json_schema_extra=field_labels("Fine", "End", help_it="Quando finisce, per esempio 11:00."),
+    )
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:
@@ -186,21 +207,56 @@ class TimeSlot(_Strict):
 class ClassEntry(_Strict):
     """A class of a lower-secondary school: pupils are a count, never names."""
 
-    label: ClassLabel = Field(description="The class as the school names it, e.g. 2A.")
-    grade: int = Field(ge=1, le=3, description="Year of lower-secondary school: 1, 2 or 3.")
-    pupils: int = Field(ge=1, le=40, description="How many pupils the class has.")
+    label: ClassLabel = Field(
+        description="The class as the school names it, e.g. 2A.",
+        json_schema_extra=field_labels(
+            "Classe", "Class", help_it="La classe come la chiama la scuola, per esempio 2A."
+        ),
+    )
+    grade: int = Field(
+        ge=1,
+        le=3,
+        description="Year of lower-secondary school: 1, 2 or 3.",
+        json_schema_extra=field_labels(
+            "Anno di corso",
+            "Grade",
+            help_it="Anno della scuola secondaria di primo grado: 1, 2 o 3.",
+        ),
+    )
+    pupils: int = Field(
+        ge=1,
+        le=40,
+        description="How many pupils the class has.",
+        json_schema_extra=field_labels("Alunni", "Pupils", help_it="Quanti alunni ha la classe."),
+    )
 
 
 class SchoolEntry(_Strict):
     """A participating school (a partner of kind school, under its institute) and its classes."""
 
-    partner_id: int = Field(ge=1, description="The school partner (kind school).")
+    partner_id: int = Field(
+        ge=1,
+        description="The school partner (kind school).",
+        json_schema_extra=field_labels(
+            "Scuola", "School", help_it="Il partner della scuola (di tipo scuola)."
+        ),
+    )
     classes: list[ClassEntry] = Field(
-        min_length=1, description="The classes that hear the testimonies."
+        min_length=1,
+        description="The classes that hear the testimonies.",
+        json_schema_extra=field_labels(
+            "Classi", "Classes", help_it="Le classi che ascoltano le testimonianze."
+        ),
     )
     weekdays: Weekdays | None = Field(
         default=None,
         description="Days this school holds lessons (0 = Monday), if not the pact's school days.",
+        json_schema_extra=field_labels(
+            "Giorni di lezione",
+            "School weekdays",
+            help_it="Giorni di lezione di questa scuola (0 = lunedì), se non sono quelli "
+            "del patto.",
+        ),
     )
 
     @model_validator(mode="after")
@@ -222,17 +278,46 @@ class SchoolEntry(_Strict):
 class AssociationOffer(_Strict):
     """An association (or informal group) offering testimonies, and when it can come."""
 
-    partner_id: int = Field(ge=1, description="The association or informal group partner.")
+    partner_id: int = Field(
+        ge=1,
+        description="The association or informal group partner.",
+        json_schema_extra=field_labels(
+            "Associazione", "Association", help_it="L'associazione o il gruppo informale."
+        ),
+    )
     topics: Annotated[list[Topic], AfterValidator(_unique_text)] = Field(
-        default_factory=list, description="What it talks about, e.g. 'il dono del sangue'."
+        default_factory=list,
+        description="What it talks about, e.g. 'il dono del sangue'.",
+        json_schema_extra=field_labels(
+            "Temi", "Topics", help_it="Di che cosa parla, per esempio 'il dono del sangue'."
+        ),
     )
     weekdays: Weekdays = Field(
-        default_factory=list, description="Days of the week it can come (0 = Monday … 6 = Sunday)."
+        default_factory=list,
+        description="Days of the week it can come (0 = Monday … 6 = Sunday).",
+        json_schema_extra=field_labels(
+            "Giorni della settimana",
+            "Weekdays",
+            help_it="Giorni della settimana in cui può venire (0 = lunedì … 6 = domenica).",
+        ),
     )
     dates: Annotated[list[Day], AfterValidator(_sorted_unique)] = Field(
-        default_factory=list, description="Single dates it can come, besides its weekdays."
+        default_factory=list,
+        description="Single dates it can come, besides its weekdays.",
+        json_schema_extra=field_labels(
+            "Date", "Dates", help_it="Singole date in cui può venire, oltre ai suoi giorni."
+        ),
     )
-    max_visits: int = Field(ge=0, le=500, description="At most this many visits in the year.")
+    max_visits: int = Field(
+        ge=0,
+        le=500,
+        description="At most this many visits in the year.",
+        json_schema_extra=field_labels(
+            "Visite al massimo",
+            "Maximum visits",
+            help_it="Al massimo questo numero di visite nell'anno.",
+        ),
+    )
 
     @model_validator(mode="after")
     def _some_availability(self) -> Self:
@@ -257,41 +342,106 @@ class SchoolTestimoniesDetails(_Strict):
     """The fields of a testimonies pact: the school year's calendar, schools and associations."""
 
     school_year: Annotated[str, BeforeValidator(_school_year)] = Field(
-        description="The school year, e.g. 2021/22."
+        description="The school year, e.g. 2021/22.",
+        json_schema_extra=field_labels(
+            "Anno scolastico", "School year", help_it="L'anno scolastico, per esempio 2021/22."
+        ),
     )
-    window_start: Day = Field(description="First day a testimony can take place.")
-    window_end: Day = Field(description="Last day a testimony can take place.")
+    window_start: Day = Field(
+        description="First day a testimony can take place.",
+        json_schema_extra=field_labels(
+            "Primo giorno utile",
+            "Window start",
+            help_it="Il primo giorno in cui può tenersi una testimonianza.",
+        ),
+    )
+    window_end: Day = Field(
+        description="Last day a testimony can take place.",
+        json_schema_extra=field_labels(
+            "Ultimo giorno utile",
+            "Window end",
+            help_it="L'ultimo giorno in cui può tenersi una testimonianza.",
+        ),
+    )
     excluded_periods: list[DateRange] = Field(
-        default_factory=list, description="Holidays and closures: no testimony on these days."
+        default_factory=list,
+        description="Holidays and closures: no testimony on these days.",
+        json_schema_extra=field_labels(
+            "Periodi di chiusura",
+            "Excluded periods",
+            help_it="Vacanze e chiusure: nessuna testimonianza in questi giorni.",
+        ),
     )
     excluded_dates: Annotated[list[Day], AfterValidator(_sorted_unique)] = Field(
-        default_factory=list, description="Single days without testimonies (bridges, trips…)."
+        default_factory=list,
+        description="Single days without testimonies (bridges, trips…).",
+        json_schema_extra=field_labels(
+            "Giorni esclusi",
+            "Excluded dates",
+            help_it="Singoli giorni senza testimonianze (ponti, gite…).",
+        ),
     )
     school_weekdays: Weekdays = Field(
         default_factory=lambda: [0, 1, 2, 3, 4],
         min_length=1,
         description="Days the schools hold lessons (0 = Monday); a school may override them.",
+        json_schema_extra=field_labels(
+            "Giorni di lezione",
+            "School weekdays",
+            help_it="Giorni in cui le scuole fanno lezione (0 = lunedì); una scuola può "
+            "indicarne altri.",
+        ),
     )
     time_slots: list[TimeSlot] = Field(
         default_factory=_default_slots,
         min_length=1,
         max_length=8,
         description="Daily time slots, one testimony each, e.g. 09:00-11:00 and 11:00-13:00.",
+        json_schema_extra=field_labels(
+            "Fasce orarie",
+            "Time slots",
+            help_it="Le fasce orarie del giorno, una testimonianza ciascuna, per esempio "
+            "09:00-11:00 e 11:00-13:00.",
+        ),
     )
     schools: list[SchoolEntry] = Field(
-        default_factory=list, description="The participating schools with their classes."
+        default_factory=list,
+        description="The participating schools with their classes.",
+        json_schema_extra=field_labels(
+            "Scuole", "Schools", help_it="Le scuole che partecipano, con le loro classi."
+        ),
     )
     associations: list[AssociationOffer] = Field(
-        default_factory=list, description="The associations offering a testimony."
+        default_factory=list,
+        description="The associations offering a testimony.",
+        json_schema_extra=field_labels(
+            "Associazioni",
+            "Associations",
+            help_it="Le associazioni che offrono una testimonianza.",
+        ),
     )
     testimonies_per_class: int = Field(
-        default=2, ge=1, le=10, description="How many different associations each class hears."
+        default=2,
+        ge=1,
+        le=10,
+        description="How many different associations each class hears.",
+        json_schema_extra=field_labels(
+            "Incontri per classe",
+            "Testimonies per class",
+            help_it="Quante associazioni diverse ascolta ogni classe.",
+        ),
     )
     min_days_between_visits_to_a_class: int = Field(
         default=14,
         ge=0,
         le=200,
         description="Days between two testimonies in the same class, kept whenever possible.",
+        json_schema_extra=field_labels(
+            "Giorni tra due visite",
+            "Days between visits",
+            help_it="Giorni tra due testimonianze nella stessa classe, rispettati quando "
+            "possibile.",
+        ),
     )
 
     @model_validator(mode="after")

@@ -27,7 +27,7 @@ from patti.core.dates import format_date, format_datetime
 from patti.core.errors import NotFoundError, PattiError
 from patti.core.i18n import _, current_language
 from patti.core.model import ActivityStatus, Pact
-from patti.core.pact_types import PactType
+from patti.core.pact_types import PactType, field_label
 from patti.core.reference import ReferenceData
 from patti.core.services import ActivityQuery, Registry
 
@@ -213,8 +213,9 @@ def _number(value: float) -> str:
 
 
 def field_title(name: str, info: FieldInfo) -> str:
-    """The field's title as its JSON schema gives it (explicit title, else from the name)."""
-    return info.title or name.replace("_", " ").capitalize()
+    """The field's label in the UI language, as its plugin gives it (else its title, else
+    its name)."""
+    return field_label(name, info)
 
 
 def details_lines(

@@ -69,6 +69,10 @@ def test_the_plugin_registers_the_orti_type(patti_register: Callable[..., Plugin
     assert host.pact_types()["orti"] is Orti
 
 
+def test_every_field_has_italian_and_english_labels() -> None:
+    assert Orti.missing_labels() == []
+
+
 def test_a_new_pact_starts_with_the_default_themes_and_indicators(registry: Registry) -> None:
     pact = create(registry)
     assert pact.themes == ["environment", "intergenerational", "active-citizenship"]

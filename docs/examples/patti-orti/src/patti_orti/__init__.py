@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Self
 from patti.core import PactType, Plan, Role, hookimpl
 from patti.core import bilingual as _t  # every text of this plugin comes in Italian and English
 from patti.core.model import Indicator, Pact
+from patti.core.pact_types import field_labels
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 if TYPE_CHECKING:
@@ -44,23 +45,85 @@ class OrtiDetails(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    plots: int = Field(default=1, ge=1, le=1000, description="How many plots the garden has.")
+    plots: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="How many plots the garden has.",
+        json_schema_extra=field_labels("Aiuole", "Plots", help_it="Quante aiuole ha l'orto."),
+    )
     area_m2: float | None = Field(
-        default=None, gt=0, le=1_000_000, allow_inf_nan=False, description="Area in m²."
+        default=None,
+        gt=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="Area in m².",
+        json_schema_extra=field_labels("Superficie (m²)", "Area (m²)", help_it="Superficie in m²."),
     )
     water_source: Literal["mains", "well", "rainwater", "none"] = Field(
-        default="mains", description="Where the water comes from."
+        default="mains",
+        description="Where the water comes from.",
+        json_schema_extra=field_labels(
+            "Acqua",
+            "Water source",
+            help_it="Da dove viene l'acqua.",
+            choices={
+                "mains": ("Acquedotto", "Mains"),
+                "well": ("Pozzo", "Well"),
+                "rainwater": ("Acqua piovana", "Rainwater"),
+                "none": ("Nessuna", "None"),
+            },
+        ),
     )
-    season_start: int = Field(default=3, ge=1, le=12, description="First month of the season.")
-    season_end: int = Field(default=10, ge=1, le=12, description="Last month of the season.")
+    season_start: int = Field(
+        default=3,
+        ge=1,
+        le=12,
+        description="First month of the season.",
+        json_schema_extra=field_labels(
+            "Inizio stagione (mese)", "Season start (month)", help_it="Primo mese della stagione."
+        ),
+    )
+    season_end: int = Field(
+        default=10,
+        ge=1,
+        le=12,
+        description="Last month of the season.",
+        json_schema_extra=field_labels(
+            "Fine stagione (mese)", "Season end (month)", help_it="Ultimo mese della stagione."
+        ),
+    )
     plot_keepers: int = Field(
-        default=0, ge=0, le=10_000, description="People who keep a plot: a count, never names."
+        default=0,
+        ge=0,
+        le=10_000,
+        description="People who keep a plot: a count, never names.",
+        json_schema_extra=field_labels(
+            "Ortolani",
+            "Plot-keepers",
+            help_it="Le persone che curano un'aiuola: un numero, mai dei nomi.",
+        ),
     )
     keepers_per_workday: int = Field(
-        default=2, ge=1, le=100, description="Plot-keepers the rota needs on each work day."
+        default=2,
+        ge=1,
+        le=100,
+        description="Plot-keepers the rota needs on each work day.",
+        json_schema_extra=field_labels(
+            "Ortolani per giornata",
+            "Keepers per work day",
+            help_it="Quanti ortolani servono in ogni giornata di cura.",
+        ),
     )
     land_partner_id: int | None = Field(
-        default=None, ge=1, description="The partner lending the land (a parish, a school...)."
+        default=None,
+        ge=1,
+        description="The partner lending the land (a parish, a school...).",
+        json_schema_extra=field_labels(
+            "Chi presta il terreno",
+            "Land lent by",
+            help_it="Il partner che presta il terreno (una parrocchia, una scuola...).",
+        ),
     )
 
     @model_validator(mode="after")
