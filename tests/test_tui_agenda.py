@@ -1,4 +1,5 @@
-"""The agenda: activities by week and month, filters, and recording what happened.
+"""The agenda: activities by week and month, filters, recording what happened, and
+adding, editing and deleting single activities.
 
 The real app on the demo store (Crema, seen as of 2022-01-01), driven by
 Pilot. What each period should list is computed here from the store's raw
@@ -24,6 +25,8 @@ from patti.core.model import Activity, ActivityStatus
 from patti.core.services import Registry
 from patti.core.store import Store
 from patti.tui.app import PattiApp
+from patti.tui.dialogs.activity_editor import ActivityEditor
+from patti.tui.dialogs.confirm import ConfirmDialog
 from patti.tui.dialogs.record_activity import RecordActivityDialog
 from patti.tui.screens.agenda import AgendaScreen
 from patti.tui.widgets.paged_table import PagedTable
@@ -372,6 +375,324 @@ async def test_read_only_store_disables_recording(demo_path: Path) -> None:
     assert file_state(demo_path) == before
 
 
+def footer_text(app: App[Any]) -> str:
+    """The bottom row of the screen: where the footer shows the keys."""
+    return screen_text(app).splitlines()[-1]
+
+
+async def test_the_record_dialog_shows_its_keys(registry: Registry) -> None:
+    activity_id = first_planned(registry.store.path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_record(app, pilot, activity_id)
+        footer = footer_text(app)
+        assert "^s Save" in footer
+        assert "esc Back" in footer
+
+
+# -- adding, editing, deleting ---------------------------------------------------------------
+
+
+async def fill(pilot: Pilot[Any], selector: str, text: str) -> None:
+    """Replace what a field holds, as an operator would: go there, clear it, type."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.press("end", "ctrl+u", *text)
+    await pilot.pause()
+
+
+async def pick(pilot: Pilot[Any], picker: str, typed: str) -> None:
+    """Type part of a name in a picker and take the first suggestion with Enter."""
+    await fill(pilot, f"{picker} Input", typed)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def field_error(app: App[Any], name: str) -> str:
+    rendered = app.screen.query_one(f"#field-{name}-error", Static).render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+def document(path: Path, activity_id: int) -> dict[str, Any] | None:
+    """The activity's raw document in the file (``None``: not there), read with plain Python."""
+    with Store.open(path, readonly=True) as store:
+        return dict(store.activities.raw_items()).get(activity_id)
+
+
+async def test_add_an_activity_from_the_agenda(registry: Registry, demo_path: Path) -> None:
+    pact = registry.pact("PdC-2021-03")
+    host = registry.partner(45)  # Biblioteca di quartiere di Crema Nuova (demo)
+    guests = [registry.partner(43), registry.partner(50)]
+    before = set(expected_ids(demo_path, date(2000, 1, 1), date(2100, 1, 1)))
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        assert app.focused is app.screen.query_one("#pact-picker Input")
+        await pilot.press(*"portineria", "enter")  # words of the title find the pact
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#field-title", Input)
+        await pilot.press(*"Tombola in portineria")
+        await fill(pilot, "#field-kind", "event")
+        await fill(pilot, "#field-date", "14/01/2022")
+        await fill(pilot, "#field-time", "15:30")
+        await fill(pilot, "#field-until", "17:00")
+        await pick(pilot, "#host-picker", "biblioteca")
+        await fill(pilot, "#field-place", "sala lettura")
+        await pick(pilot, "#partner-picker", "glicine")
+        await pick(pilot, "#partner-picker", "caffe chiacchiere")  # accents and case ignored
+        await fill(pilot, "#field-audience", "anziani del quartiere")
+        await fill(pilot, "#field-audience_count", "30")
+        app.screen.query_one("#field-notes").focus()
+        await pilot.press(*"Portare le cartelle.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+        (new_id,) = set(expected_ids(demo_path, date(2000, 1, 1), date(2100, 1, 1))) - before
+        assert current_id(app) == new_id, "the agenda shows the new activity, cursor on it"
+        assert "2022-01-10 – 2022-01-16" in period_title(app)
+    saved = document(demo_path, new_id)
+    assert saved is not None
+    assert {k: saved[k] for k in ("pact_id", "title", "kind", "starts_at", "ends_at")} == {
+        "pact_id": pact.id,
+        "title": "Tombola in portineria",
+        "kind": "event",
+        "starts_at": "2022-01-14T15:30:00",
+        "ends_at": "2022-01-14T17:00:00",
+    }
+    assert (saved["place_partner_id"], saved["place"]) == (host.id, "sala lettura")
+    assert saved["partner_ids"] == [g.id for g in guests]
+    assert (saved["audience"], saved["audience_count"]) == ("anziani del quartiere", 30)
+    assert (saved["notes"], saved["status"]) == ("Portare le cartelle.", "planned")
+
+
+async def test_a_new_activity_starts_from_the_filtered_pact(registry: Registry) -> None:
+    pact = registry.pact("PdC-2021-02")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await choose(pilot, "#filter-pact", "PdC-2021-02")
+        await pilot.press("escape", "n")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        assert app.screen.pact_id == pact.id
+        assert f"{pact.code} · {pact.title}" in screen_text(app)
+        assert app.focused is app.screen.query_one("#field-title", Input)
+
+
+async def open_editor(app: PattiApp, pilot: Pilot[Any], activity_id: int) -> ActivityEditor:
+    screen = await open_agenda(app, pilot)
+    screen.reveal(activity_id)
+    await pilot.pause()
+    assert current_id(app) == activity_id
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(app.screen, ActivityEditor)
+    return app.screen
+
+
+async def test_edit_an_activitys_date_and_place(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = document(demo_path, activity_id)
+    assert before is not None and before["place_partner_id"] is not None
+    library = registry.partner(45)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(app, pilot, activity_id)
+        start = datetime.fromisoformat(before["starts_at"])
+        assert editor.query_one("#field-date", Input).value == start.date().isoformat()
+        assert editor.query_one("#field-time", Input).value == start.strftime("%H:%M")
+        await fill(pilot, "#field-date", "21/02/2022")
+        await pick(pilot, "#host-picker", "biblioteca crema")
+        await fill(pilot, "#field-place", "aula 4")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+        assert current_id(app) == activity_id
+        assert "2022-02-21" in period_title(app)
+    after = document(demo_path, activity_id)
+    assert after is not None
+    assert after["starts_at"] == f"2022-02-21T{start.strftime('%H:%M')}:00"
+    assert (after["place_partner_id"], after["place"]) == (library.id, "aula 4")
+    assert after["revision"] == before["revision"] + 1
+    unchanged = ("pact_id", "title", "kind", "partner_ids", "audience", "audience_count", "notes")
+    assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+
+
+async def test_an_edit_made_elsewhere_meanwhile_is_not_overwritten(
+    registry: Registry, demo_path: Path
+) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_editor(app, pilot, activity_id)
+        registry.update_activity(activity_id, notes="Cambiata da un collega.")
+        elsewhere = file_state(demo_path)
+        await fill(pilot, "#field-place", "aula 4")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor), "the form stays open"
+        messages = [(n.title, n.message) for n in app._notifications]
+        assert any(
+            title == "Changed elsewhere: not saved" and "was changed elsewhere" in message
+            for title, message in messages
+        )
+    assert file_state(demo_path) == elsewhere
+    assert reread(demo_path, activity_id).notes == "Cambiata da un collega."
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("date", "31/02/2022", "is not a valid date"),
+        ("date", "domani", "is not a valid date"),
+        ("time", "25:00", "is not a time"),
+        ("until", "8", "The end comes before the start."),
+        ("audience_count", "tanti", "A number of people"),
+    ],
+)
+async def test_bad_input_is_shown_inline_and_saves_nothing(
+    registry: Registry, demo_path: Path, field: str, typed: str, message: str
+) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(app, pilot, activity_id)
+        await fill(pilot, f"#field-{field}", typed)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor), "the form stays open"
+        assert message in field_error(app, field)
+        assert "Not saved: correct the fields marked in red." in screen_text(app)
+    assert file_state(demo_path) == before
+
+
+async def test_correcting_a_field_clears_its_error(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(app, pilot, activity_id)
+        await fill(pilot, "#field-date", "31/02/2022")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Not saved: correct the fields marked in red." in screen_text(app)
+        await fill(pilot, "#field-date", "28/02/2022")
+        assert field_error(app, "date") == ""
+        assert "Not saved" not in screen_text(app)
+
+
+async def test_an_empty_form_says_what_is_missing(registry: Registry, demo_path: Path) -> None:
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        assert field_error(app, "pact") == "Choose the pact this activity belongs to."
+        assert field_error(app, "title") == "Give the activity a title."
+        assert field_error(app, "time") == "Give the time, e.g. 09:30."
+    assert file_state(demo_path) == before
+
+
+async def test_escape_with_changes_asks_before_discarding(
+    registry: Registry, demo_path: Path
+) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(app, pilot, activity_id)
+        await fill(pilot, "#field-place", "aula 4")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        assert app.screen.query_one("#field-place", Input).value == "aula 4"
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+    assert file_state(demo_path) == before
+
+
+async def open_delete(app: PattiApp, pilot: Pilot[Any], activity_id: int) -> None:
+    screen = await open_agenda(app, pilot)
+    screen.reveal(activity_id)
+    await pilot.pause()
+    await pilot.press("d")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmDialog)
+
+
+async def test_delete_asks_first_and_cancel_keeps_it(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    title = registry.activity(activity_id).title
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_delete(app, pilot, activity_id)
+        assert "Delete the activity?" in screen_text(app)
+        message = app.screen.query_one("#confirm-message", Static).render()
+        assert title in str(getattr(message, "plain", message)), "it names the activity"
+        assert "y Confirm" in footer_text(app), "the dialog shows its keys"
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+        assert current_id(app) == activity_id
+    assert file_state(demo_path) == before
+
+
+async def test_delete_after_confirmation(registry: Registry, demo_path: Path) -> None:
+    week = expected_ids(demo_path, date(2022, 1, 3), date(2022, 1, 9))
+    activity_id = first_planned(demo_path, *JANUARY)
+    assert activity_id in week and len(week) > 1
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_delete(app, pilot, activity_id)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+        assert activity_id not in shown_ids(app)
+        assert shown_ids(app) == [i for i in week if i != activity_id]
+    assert document(demo_path, activity_id) is None
+
+
+async def test_read_only_store_disables_add_edit_and_delete(demo_path: Path) -> None:
+    before = file_state(demo_path)
+    with Store.open(demo_path, readonly=True) as store:
+        app = PattiApp(Registry(store))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_agenda(app, pilot)
+            await pilot.press("m")
+            await pilot.pause()
+            assert shown_ids(app)
+            for action in ("new_activity", "edit_activity", "delete_activity"):
+                assert screen.check_action(action, ()) is None  # shown dimmed, not hidden
+            for key in ("n", "e", "d", "delete"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.screen is screen
+    assert file_state(demo_path) == before
+
+
+async def test_the_new_actions_are_in_the_footer_and_the_palette(registry: Registry) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        footer = footer_text(app)
+        for shown in ("n Add", "e Edit", "d Delete", "r Record", "← → Period"):
+            assert shown in footer
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Add", "Edit", "Delete", "Record", "Today", "Filters"} <= titles
+
+
 # -- text and language ----------------------------------------------------------------------
 
 
@@ -395,6 +716,26 @@ async def test_stored_markup_shows_literally(registry: Registry) -> None:
         assert app.return_code is None
 
 
+async def test_stored_markup_shows_literally_in_the_editor(registry: Registry) -> None:
+    pact = registry.pact("PdC-2021-01")
+    guest = registry.create_partner(name="[b]Gruppo[/b] [@click=app.quit]x[/]", kind="association")
+    activity = registry.create_activity(
+        pact_id=pact.id,
+        title="[@click=app.quit]x[/] visita",
+        starts_at="03/01/2022 10:00",
+        partner_ids=[guest.id],
+        place="[b]aula[/b]",
+    )
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(app, pilot, activity.id or 0)
+        text = screen_text(app)
+        assert "[@click=app.quit]x[/] visita" in text
+        assert "• [b]Gruppo[/b] [@click=app.quit]x[/]" in text
+        assert app.screen.query_one("#field-place", Input).value == "[b]aula[/b]"
+        assert app.return_code is None
+
+
 async def test_italian_labels(registry: Registry) -> None:
     set_language("it")
     activity_id = first_planned(registry.store.path, *JANUARY)
@@ -413,3 +754,22 @@ async def test_italian_labels(registry: Registry) -> None:
         text = screen_text(app)
         for label in ("Svolta", "Annullata", "Presenze", "Note"):
             assert label in text
+
+
+async def test_the_activity_editor_in_italian(registry: Registry) -> None:
+    set_language("it")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        footer = footer_text(app)
+        for shown in ("n Aggiungi", "e Modifica", "d Elimina", "← → Periodo"):
+            assert shown in footer
+        await pilot.press("n")
+        await pilot.pause()
+        text = screen_text(app)
+        for label in ("Nuova attività", "Patto *", "Data *", "Ora *", "Luogo", "Partecipano"):
+            assert label in text
+        assert "01/01/2022" in text, "the day in view, as Italians write it"
+        await fill(pilot, "#field-date", "32/01/2022")
+        assert "non è una data valida" in field_error(app, "date")
+        assert "^s Salva" in footer_text(app)

@@ -318,6 +318,65 @@ async def test_italian_labels(demo_path: Path, host: PluginHost) -> None:
             assert "Tipologia" in text
 
 
+@pytest.mark.parametrize(("language", "heading"), [("it", "Legami"), ("en", "Ties")])
+async def test_the_partners_columns_fit_half_the_screen(
+    demo_path: Path, host: PluginHost, language: str, heading: str
+) -> None:
+    set_language(language)
+    with Store.open(demo_path) as store:
+        app = PattiApp(Registry(store, plugins=host))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_network(app, pilot)
+            table = screen.partners_table.table
+            widths = sum(c.get_render_width(table) for c in table.columns.values())
+            assert widths <= table.scrollable_content_region.width
+            assert not table.show_horizontal_scrollbar
+            header = table.region.y
+            assert screen_text(app).splitlines()[header].rstrip().endswith(heading)
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "hint", "keys"),
+    [
+        (
+            "it",
+            "Pseudonimizza",
+            "Nessuna persona nominata: i contatti diventano «Persona N».",
+            ("esc Annulla", "^s Esporta"),
+        ),
+        (
+            "en",
+            "Pseudonymise",
+            "Name no person: contacts become “Person N”.",
+            ("esc Cancel", "^s Export"),
+        ),
+    ],
+)
+async def test_the_export_dialog_fits_and_shows_its_keys(
+    demo_path: Path,
+    host: PluginHost,
+    language: str,
+    label: str,
+    hint: str,
+    keys: tuple[str, ...],
+) -> None:
+    set_language(language)
+    with Store.open(demo_path) as store:
+        app = PattiApp(Registry(store, plugins=host))
+        async with app.run_test(size=SIZE) as pilot:
+            await open_network(app, pilot)
+            await pilot.press("x")
+            await pilot.pause()
+            assert isinstance(app.screen, ExportDialog)
+            lines = screen_text(app).splitlines()
+            checkbox = app.screen.query_one("#export-pseudonymise")
+            assert checkbox.region.width >= checkbox.get_content_width(app.size, app.size)
+            rows = lines[checkbox.region.y : checkbox.region.bottom]
+            assert any(label in row for row in rows)
+            assert any(hint in line for line in lines)
+            assert all(key in lines[-1] for key in keys), "the dialog's own footer"
+
+
 async def test_an_empty_store_has_an_empty_network(store: Store, host: PluginHost) -> None:
     app = PattiApp(Registry(store, plugins=host))
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App, SystemCommand
+from rich.table import Table
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.widgets import HelpPanel, KeyPanel, Markdown
+from textual.widgets._key_panel import BindingsTable
 
 from patti.core.errors import PattiError
 from patti.core.i18n import LANGUAGE_NAMES, N_, _, set_language
@@ -22,6 +25,7 @@ from patti.core.text import clean_text
 from .commands import (
     PALETTE_PLACEHOLDER,
     language_commands,
+    localise_active_bindings,
     navigation_commands,
     plugin_commands,
     screen_commands,
@@ -30,6 +34,28 @@ from .commands import (
 from .localise import localise_bindings
 from .screens import NAVIGATION, SCREENS, PattiScreen
 from .themes import HIGH_CONTRAST
+
+
+class TranslatedBindingsTable(BindingsTable):
+    """Textual's table of the active keys, drawn after their descriptions are translated:
+    Textual's own widgets (Input, DataTable, TextArea, …) describe theirs in English."""
+
+    def render_bindings_table(self) -> Table:
+        localise_active_bindings(self.screen)
+        return super().render_bindings_table()
+
+
+class TranslatedKeyPanel(KeyPanel):
+    def compose(self) -> ComposeResult:
+        yield TranslatedBindingsTable(shrink=True, expand=False)
+
+
+class TranslatedHelpPanel(HelpPanel):
+    """F1's panel: the focused widget's help and the keys, all in the UI's language."""
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(id="widget-help")
+        yield TranslatedKeyPanel(id="keys-help")
 
 
 class PattiApp(App[None]):
@@ -45,7 +71,8 @@ class PattiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", N_("Quit"), id="quit"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, id="quit-ctrl"),
-        Binding("f1", "toggle_help", N_("Help"), id="help"),
+        # Priority: F1 works in dialogs too (a modal screen hides the app's other keys).
+        Binding("f1", "toggle_help", N_("Help"), priority=True, id="help"),
         *(
             # The navigation bar under the header shows these: the footer keeps the
             # current screen's own actions, which would otherwise be pushed off it.
@@ -116,6 +143,11 @@ class PattiApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_show_help_panel(self) -> None:
+        """Textual's help panel, with every key described in the operator's language."""
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(TranslatedHelpPanel())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go":

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from patti.core.i18n import N_, _
 
@@ -101,6 +101,7 @@ class ConfirmDialog(ModalScreen[bool]):
                     variant="error" if self._danger else "primary",
                     id="confirm-ok",
                 )
+        yield Footer()  # a modal hides the screen's footer: the dialog shows its own keys
 
     def on_mount(self) -> None:
         self.query_one("#confirm-ok", Button).focus()

@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from patti.core.errors import PattiError
@@ -127,7 +127,9 @@ def formats_or_notify(
 
 
 class ExportDialog(ModalScreen[ExportDone | None]):
-    """Format, file name and pseudonymisation; Enter (or Export) writes the file."""
+    """Format, file name and pseudonymisation; Enter (or Export) writes the file.
+
+    The keys are in the dialog's own footer: a modal hides the screen's."""
 
     DEFAULT_CSS = """
     ExportDialog {
@@ -163,9 +165,9 @@ class ExportDialog(ModalScreen[ExportDone | None]):
     ExportDialog #export-error.-shown {
         display: block;
     }
-    ExportDialog #export-keys {
+    ExportDialog #export-pseudonymise-hint {
         color: $text-muted;
-        margin-top: 1;
+        padding-left: 2;
     }
     ExportDialog #export-buttons {
         height: auto;
@@ -239,18 +241,18 @@ class ExportDialog(ModalScreen[ExportDone | None]):
                 ),
                 id="export-folder",
             )
-            yield Checkbox(
-                Content(_("Pseudonymise: name no person (contacts become “Person N”)")),
-                id="export-pseudonymise",
+            # The explanation goes under the box: a checkbox label does not wrap, and the
+            # whole sentence is wider than the dialog in Italian.
+            yield Checkbox(Content(_("Pseudonymise")), id="export-pseudonymise")
+            yield Static(
+                Content(_("Name no person: contacts become “Person N”.")),
+                id="export-pseudonymise-hint",
             )
             yield Static(id="export-error")
-            yield Static(
-                Content(_("Enter or Ctrl+S: export · Esc: cancel")),
-                id="export-keys",
-            )
             with Horizontal(id="export-buttons"):
                 yield Button(Content(_("Cancel")), id="export-cancel")
                 yield Button(Content(_("Export")), variant="primary", id="export-ok")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#export-name", Input).focus()

@@ -17,7 +17,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import (
+    Button,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+    TextArea,
+)
 
 from patti.core.dates import format_datetime
 from patti.core.errors import PattiError
@@ -118,10 +127,6 @@ class RecordActivityDialog(ModalScreen[Activity | None]):
     RecordActivityDialog #record-notes {
         height: 6;
     }
-    RecordActivityDialog #record-keys {
-        color: $text-muted;
-        margin-top: 1;
-    }
     RecordActivityDialog #record-buttons {
         height: auto;
         align-horizontal: right;
@@ -170,10 +175,10 @@ class RecordActivityDialog(ModalScreen[Activity | None]):
             yield Label(_("Notes"), classes="field-label")
             yield TextArea(activity.notes, id="record-notes")
             yield Static(classes="field-error", id="record-error")
-            yield Static(Content(_("Ctrl+S: save · Esc: back")), id="record-keys")
             with Horizontal(id="record-buttons"):
                 yield Button(Content(_("Back")), id="record-back")
                 yield Button(Content(_("Save")), variant="primary", id="record-save")
+        yield Footer()  # a modal hides the screen's footer: the dialog shows its own keys
 
     def on_mount(self) -> None:
         attendance = self.query_one("#record-attendance", Input)

@@ -1,4 +1,5 @@
-"""The agenda: a pact's activities by week or by month, to read and to record.
+"""The agenda: a pact's activities by week or by month, to read, record, add, change
+and delete (``n``, ``e``, ``d``: one activity at a time; the planner makes programmes).
 
 Operators plan visits and meetings weeks ahead and record them afterwards,
 so the screen shows one period at a time (``w`` a week, ``m`` a month,
@@ -10,25 +11,30 @@ stays instant.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar, Literal
 
 from babel.dates import format_date as babel_format_date
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.widgets import Select, Static
 
 from patti.core.dates import format_date, format_datetime
-from patti.core.errors import NotFoundError
+from patti.core.errors import NotFoundError, PattiError
 from patti.core.i18n import N_, _, current_language
 from patti.core.model import Activity, ActivityStatus, Pact, PartnerKind
 from patti.core.services import ActivityQuery, PartnerQuery, Registry
+from patti.core.text import clean_text
 
+from ..dialogs.activity_editor import ActivityEditor
+from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.record_activity import RecordActivityDialog
 from ..widgets.paged_table import Column, PagedTable
 from .base import PattiScreen
@@ -82,6 +88,25 @@ def _previous_month(first: date) -> date:
     return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
 
 
+PERIOD = Binding.Group(N_("Period"))
+"""The footer's one entry for the previous and next period."""
+
+
+def _localise_groups(node: DOMNode) -> None:
+    """Translate the footer labels of ``node``'s binding groups (as ``localise_bindings``
+    does for descriptions, which leaves groups alone)."""
+    bindings = node._bindings
+    for key, group in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[key] = [
+            dataclasses.replace(
+                b, group=dataclasses.replace(b.group, description=_(b.group.description))
+            )
+            if b.group is not None
+            else b
+            for b in group
+        ]
+
+
 def _clip(text: str, width: int) -> str:
     """A table cell short enough that every column fits; the detail pane has it all."""
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
@@ -123,19 +148,36 @@ class AgendaScreen(PattiScreen):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The footer shows the two arrows as one "Period" entry, and leaves "today" and
+        # "filters" to F1 and the palette: with add, edit and delete it would not fit 120
+        # columns in Italian.
+        Binding(
+            "left,comma",
+            "step(-1)",
+            N_("Previous"),
+            priority=True,
+            group=PERIOD,
+            id="agenda.previous",
+        ),
+        Binding(
+            "right,full_stop", "step(1)", N_("Next"), priority=True, group=PERIOD, id="agenda.next"
+        ),
         Binding("w", "view('week')", N_("Week"), id="agenda.week"),
         Binding("m", "view('month')", N_("Month"), id="agenda.month"),
-        Binding("left,comma", "step(-1)", N_("Previous"), priority=True, id="agenda.previous"),
-        Binding("right,full_stop", "step(1)", N_("Next"), priority=True, id="agenda.next"),
-        Binding("t", "today", N_("Today"), id="agenda.today"),
+        Binding("t", "today", N_("Today"), show=False, id="agenda.today"),
         Binding("r", "record", N_("Record"), id="agenda.record"),
-        Binding("f", "focus_filters", N_("Filters"), id="agenda.filters"),
+        Binding("n", "new_activity", N_("Add"), id="agenda.new"),
+        Binding("e", "edit_activity", N_("Edit"), id="agenda.edit"),
+        Binding("d", "delete_activity", N_("Delete"), id="agenda.delete"),
+        Binding("delete", "delete_activity", N_("Delete"), show=False, id="agenda.delete-key"),
+        Binding("f", "focus_filters", N_("Filters"), show=False, id="agenda.filters"),
         Binding("escape", "focus_list", N_("Back to the list"), show=False, id="agenda.list"),
     ]
-    EDIT_ACTIONS = frozenset({"record"})
+    EDIT_ACTIONS = frozenset({"record", "new_activity", "edit_activity", "delete_activity"})
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
+        _localise_groups(self)
         self.period = Period.around("week", registry.today())
         self._activities: dict[int, Activity] = {}
         self._pacts: dict[int, Pact] = {}
@@ -377,6 +419,78 @@ class AgendaScreen(PattiScreen):
             _("Recorded: {title} ({status}).").format(title=saved.title, status=saved.status.label),
             markup=False,
         )
+
+    def _current_activity(self, nothing: str) -> Activity | None:
+        """The highlighted activity as the store holds it now, or ``None`` after saying
+        ``nothing`` (no row) or reloading (it was deleted meanwhile)."""
+        activity_id = self.table.current()
+        if activity_id is None:
+            self.notify(nothing, markup=False)
+            return None
+        try:
+            return self.registry.activity(activity_id)
+        except NotFoundError:
+            self.load()
+            return None
+
+    def action_new_activity(self) -> None:
+        """A new activity, for the pact filtered on (if any), on the day in view."""
+        self.app.push_screen(
+            ActivityEditor(self.registry, pact_id=self._filter("#filter-pact"), day=self._anchor()),
+            self._saved,
+        )
+
+    def action_edit_activity(self) -> None:
+        activity = self._current_activity(_("No activity to edit in this period."))
+        if activity is not None:
+            self.app.push_screen(ActivityEditor(self.registry, activity=activity), self._saved)
+
+    def _saved(self, saved: Activity | None) -> None:
+        """Back from the editor: show the activity where it now is, and say it was saved."""
+        if saved is None:
+            return
+        self._load_choices()
+        self.reveal(saved.id or 0)
+        self.notify(
+            _("Saved: {title} ({when}).").format(
+                title=saved.title, when=format_datetime(saved.starts_at)
+            ),
+            markup=False,
+        )
+
+    @work(exclusive=True, group="agenda-delete")
+    async def action_delete_activity(self) -> None:
+        """Delete the highlighted activity after a confirmation that names it."""
+        activity = self._current_activity(_("No activity to delete in this period."))
+        if activity is None:
+            return
+        pact = self._pacts.get(activity.pact_id)
+        subject = f"{format_datetime(activity.starts_at)} · {activity.title}"
+        if pact is not None:
+            subject += f" ({pact.code})"
+        sure = await self.app.push_screen_wait(
+            ConfirmDialog(
+                _("Delete the activity?"),
+                _("{activity} will be deleted, with its attendance and notes.").format(
+                    activity=subject
+                ),
+                confirm_label=_("Delete"),
+                danger=True,
+            )
+        )
+        if not sure:
+            return
+        keys = list(self.table.keys)
+        index = keys.index(activity.id) if activity.id in keys else len(keys)
+        after = keys[index + 1 : index + 2] or keys[max(index - 1, 0) : index]
+        neighbour = after[0] if after else None  # the cursor stays near where it was
+        try:
+            self.registry.delete_activity(activity.id or 0)
+        except PattiError as exc:
+            self.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.load(keep=neighbour)
+        self.notify(_("Activity deleted: {activity}").format(activity=subject), markup=False)
 
     def action_focus_filters(self) -> None:
         """The pact filter; Tab goes on to the school and the association filters."""

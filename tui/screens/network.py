@@ -474,8 +474,10 @@ class NetworkScreen(PattiScreen):
         def cells(pid: int) -> list[str | Text]:
             ref = refs[pid]
             return [
-                short(ref.name, NAME_WIDTH + 2),
-                short(kind_label(ref.kind), 16),
+                # Half of a 120-column screen holds 55 cells of columns: name, kind
+                # and "Ties"/"Legami" each with a cell of padding on both sides.
+                short(ref.name, NAME_WIDTH),
+                short(kind_label(ref.kind), 14),
                 Text(number(view.degree.get(pid, 0)), justify="right"),
             ]
 
