@@ -15,10 +15,11 @@ import getpass
 import itertools
 import os
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import orjson
@@ -127,7 +128,11 @@ class FieldIndex:
         return sorted(self._refreshed().get(value, ()))
 
     def _keys(self, doc: dict[str, Any]) -> set[Any]:
-        values = _values_at(doc, self._path)
+        if len(self._path) == 1:  # the common case, without the generator
+            value = doc.get(self._path[0])
+            values: Iterable[Any] = value if isinstance(value, list) else (value,)
+        else:
+            values = _values_at(doc, self._path)
         if self._fold:
             return {str(v).casefold() for v in values}
         return {v for v in values if isinstance(v, (int, str, bool)) or v is None}
@@ -168,6 +173,7 @@ class Repository(Generic[R]):
         self.model = model
         self.table_name = table_name  # type: ignore[misc]
         self._indexes: dict[str, FieldIndex] = {}
+        self._by_id: tuple[int, dict[int, dict[str, Any]]] | None = None
 
     @property
     def _table(self) -> PattiTable:
@@ -219,6 +225,26 @@ class Repository(Generic[R]):
         """Ids and stored documents of :meth:`ids_where`'s records, without validation."""
         rows = self._store._raw(self.table_name)
         return [(i, rows[str(i)]) for i in self.ids_where(path, value)]
+
+    def raw_by_id(self) -> Mapping[int, dict[str, Any]]:
+        """Every stored document by its (integer) id, without validation; built once per
+        store version, so callers reading many records per report pay for it once."""
+        if self._store._storage.pending_ids(self.table_name):
+            return dict(self.raw_items())  # an open transaction changed this table
+        cached = self._by_id
+        if cached is None or cached[0] != self._store.version:
+            cached = self._by_id = (self._store.version, dict(self.raw_items()))
+        return MappingProxyType(cached[1])
+
+    def raw_where_any(self, **paths: Iterable[Any]) -> list[tuple[int, dict[str, Any]]]:
+        """Ids and documents of the records matching any of the values of any of the
+        fields, in id order: ``raw_where_any(pact_id=[3], partner_ids=[7, 9])``."""
+        ids: set[int] = set()
+        for path, values in paths.items():
+            for value in values:
+                ids.update(self.ids_where(path, value))
+        rows = self._store._raw(self.table_name)
+        return [(i, rows[str(i)]) for i in sorted(ids)]
 
     def where(self, path: str, value: Any) -> list[R]:
         """The records of :meth:`ids_where`, validated."""

@@ -818,16 +818,23 @@ class _Context:
         return self.names[partner_id]
 
 
-def _context(pact: Pact, store: Store, details: YouthLegalityDetails) -> _Context:
+def _context(
+    pact: Pact, store: Store, details: YouthLegalityDetails, *, with_others: bool = True
+) -> _Context:
     """The pact's talks, and the other activities of its sites and speakers.
 
-    Stored documents are filtered before they are validated, so a store of
-    a hundred thousand activities costs one pass over plain dicts.
+    The store's indexes give the pact's activities and those of its sites and
+    speakers; their documents are filtered before they are validated.
     """
     wanted = {s.partner_id for s in details.host_sites} | {s.partner_id for s in details.speakers}
     talks: list[Activity] = []
     others: list[Activity] = []
-    for activity_id, doc in store.activities.raw_items():
+    if not with_others:  # a report needs the pact's own talks only
+        wanted = set()
+    candidates = store.activities.raw_where_any(
+        pact_id=[pact.id], partner_ids=wanted, place_partner_id=wanted
+    )
+    for activity_id, doc in candidates:
         if doc.get("status") == ActivityStatus.CANCELLED.value:
             continue
         mine = pact.id is not None and doc.get("pact_id") == pact.id and doc.get("kind") == TALK
@@ -1153,7 +1160,7 @@ class YouthLegality(PactType):
             details = _parse(pact)
         except pydantic.ValidationError as exc:
             return ReportSection(title=title, lines=[_invalid_details(exc)])
-        ctx = _context(pact, store, details)
+        ctx = _context(pact, store, details, with_others=False)
         classify = _Classifier(details)
         counted: dict[str, Counter[Any]] = {"done": Counter(), "planned": Counter()}
         reached: set[GroupKey] = set()

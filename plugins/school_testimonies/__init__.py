@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Self
@@ -559,7 +559,7 @@ class SchoolTestimonies(PactType):
                 gaps=[_t("dettagli: {p}", "details: {p}").format(p=_errors(exc))],
                 replaces=frozenset({ACTIVITY_KIND}),
             )
-        partners = dict(store.partners.raw_items())
+        partners = store.partners.raw_by_id()
         problem, warnings = _problem(pact, details, partners, store, not_before)
         solution = planner.solve(problem, seed=seed)
         return _plan_from(pact, details, partners, problem, solution, warnings, seed)
@@ -581,7 +581,7 @@ class SchoolTestimonies(PactType):
 def _problem(
     pact: Pact,
     details: SchoolTestimoniesDetails,
-    partners: dict[int, dict[str, Any]],
+    partners: Mapping[int, dict[str, Any]],
     store: Store,
     not_before: date | None,
 ) -> tuple[planner.Problem, list[str]]:
@@ -632,7 +632,7 @@ def _problem(
     return problem, warnings
 
 
-def _school_problem(entry: SchoolEntry, partners: dict[int, dict[str, Any]]) -> str | None:
+def _school_problem(entry: SchoolEntry, partners: Mapping[int, dict[str, Any]]) -> str | None:
     doc = partners.get(entry.partner_id)
     if doc is None:
         return planner.SCHOOL_MISSING
@@ -676,7 +676,12 @@ def _commitments(
 ) -> Iterable[planner.Commitment]:
     """Done testimonies of this pact, and what the associations do elsewhere in the window."""
     low, high = details.window_start.isoformat(), details.window_end.isoformat()
-    for _id, doc in store.activities.raw_items():
+    # Only this pact's activities and those of the associations on offer can matter:
+    # the store's indexes give them without reading every activity.
+    candidates = store.activities.raw_where_any(
+        pact_id=[pact.id], partner_ids=offered, place_partner_id=offered
+    )
+    for _id, doc in candidates:
         status = doc.get("status")
         if status == ActivityStatus.CANCELLED.value:
             continue
@@ -720,12 +725,12 @@ def _commitments(
 # -- from the solution to a plan ----------------------------------------------------------
 
 
-def _name(partners: dict[int, dict[str, Any]], partner_id: int) -> str:
+def _name(partners: Mapping[int, dict[str, Any]], partner_id: int) -> str:
     doc = partners.get(partner_id)
     return str(doc.get("name")) if doc else f"#{partner_id}"
 
 
-def _audience(problem: planner.Problem, partners: dict[int, dict[str, Any]], klass: int) -> str:
+def _audience(problem: planner.Problem, partners: Mapping[int, dict[str, Any]], klass: int) -> str:
     """A class as visits name it: ``"2A – <school name>"``."""
     cls = problem.classes[klass]
     return f"{cls.label} – {_name(partners, problem.schools[cls.school].partner_id)}"
@@ -734,7 +739,7 @@ def _audience(problem: planner.Problem, partners: dict[int, dict[str, Any]], kla
 def _plan_from(
     pact: Pact,
     details: SchoolTestimoniesDetails,
-    partners: dict[int, dict[str, Any]],
+    partners: Mapping[int, dict[str, Any]],
     problem: planner.Problem,
     solution: planner.Solution,
     warnings: list[str],
@@ -851,7 +856,7 @@ def _summary(stats: dict[str, Any]) -> list[str]:
 
 
 def _describe_shortfall(
-    shortfall: planner.Shortfall, problem: planner.Problem, partners: dict[int, dict[str, Any]]
+    shortfall: planner.Shortfall, problem: planner.Problem, partners: Mapping[int, dict[str, Any]]
 ) -> str:
     school = problem.schools[problem.classes[shortfall.klass].school]
     who = _audience(problem, partners, shortfall.klass)
@@ -912,7 +917,7 @@ def _report(pact: Pact, store: Store) -> ReportSection:
         )
     except pydantic.ValidationError:
         details = None
-    partners = dict(store.partners.raw_items())
+    partners = store.partners.raw_by_id()
     pupils: dict[tuple[int, str], int] = {}
     if details is not None:
         for school in details.schools:
@@ -921,8 +926,8 @@ def _report(pact: Pact, store: Store) -> ReportSection:
     done = planned = 0
     reached: dict[tuple[int, str], int] = {}
     testified: set[int] = set()
-    for _id, doc in store.activities.raw_items():
-        if doc.get("pact_id") != pact.id or doc.get("kind") != ACTIVITY_KIND:
+    for _id, doc in store.activities.raw_where("pact_id", pact.id):
+        if doc.get("kind") != ACTIVITY_KIND:
             continue
         if doc.get("status") == ActivityStatus.PLANNED.value:
             planned += 1
@@ -1008,7 +1013,7 @@ def _store_problems(pact: Pact, store: Store) -> list[str]:
         details = SchoolTestimoniesDetails.model_validate(pact.details)
     except pydantic.ValidationError as exc:
         return [_t("dettagli: {p}", "details: {p}").format(p=_errors(exc))]
-    partners = dict(store.partners.raw_items())
+    partners = store.partners.raw_by_id()
     roles: dict[int, set[str]] = defaultdict(set)
     for m in pact.members:
         roles[m.partner_id].add(m.role)
