@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import os
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import HelpPanel, KeyPanel, Markdown
+from textual.widgets import Footer, Header, HelpPanel, KeyPanel, Markdown, Static
 from textual.widgets._key_panel import BindingsTable
 
 from patti.core.errors import PattiError
@@ -58,6 +62,61 @@ class TranslatedHelpPanel(HelpPanel):
         yield TranslatedKeyPanel(id="keys-help")
 
 
+class StoreOpening:
+    """A store opened by a worker thread while the app already shows, closed by
+    :func:`run_app` whatever finishes first (the operator may quit while it loads)."""
+
+    def __init__(self, path: Path, plugins: PluginHost | None) -> None:
+        self.path = path
+        self.plugins = plugins
+        self.store: Store | None = None
+        self.error: PattiError | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def open(self, say: Callable[[str], None]) -> tuple[Registry, str | None] | None:
+        """The registry and the automatic backup's warning, or ``None`` (see :attr:`error`)."""
+        with self._lock:
+            if self._closed:
+                return None
+            try:
+                self.store = store = Store.open(self.path)
+            except PattiError as exc:
+                self.error = exc
+                return None
+        say(_("Daily backup…"))
+        warning = _auto_backup(store)
+        if self.plugins is not None:
+            self.plugins.startup(store)
+        return Registry(store, plugins=self.plugins), warning
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self.store is not None:
+                self.store.close()
+
+
+class OpeningScreen(Screen[None]):
+    """What the operator sees while a big store loads (a second or two at province
+    scale): painted at once, with nothing animated (repaints lag over RDP)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._path = path
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            Content(_("Opening {path}…").format(path=clean_text(str(self._path)))),
+            id="opening-status",
+        )
+        yield Footer()
+
+    def say(self, text: str) -> None:
+        self.query_one("#opening-status", Static).update(Content(text))
+
+
 class PattiApp(App[None]):
     """The operators' workbench on one open store.
 
@@ -87,20 +146,69 @@ class PattiApp(App[None]):
         ),
     ]
 
-    def __init__(self, registry: Registry, *, start: str = "pacts") -> None:
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        start: str = "pacts",
+        opening: StoreOpening | None = None,
+    ) -> None:
+        """On ``registry``, or on the store ``opening`` loads behind an opening screen."""
         super().__init__()
         localise_bindings(self)
         self.register_theme(HIGH_CONTRAST)
-        self.registry = registry
         self._start = start
         self._failures_reported = 0
+        self._opening = opening
+        self.registry: Registry = registry  # type: ignore[assignment]  # set once opened
+        if registry is not None:
+            self._install(registry)
+        elif opening is None:
+            raise ValueError("PattiApp needs a registry or a store to open")
+
+    def _install(self, registry: Registry) -> None:
+        self.registry = registry
         self.sub_title = clean_text(str(registry.store.path))
         for mode, screen in SCREENS.items():
             self.add_mode(mode, functools.partial(screen, registry))
 
+    @property
+    def ready(self) -> bool:
+        """The store is open and the screens can be built."""
+        return self.registry is not None
+
     def on_mount(self) -> None:
+        if self._opening is not None and not self.ready:
+            self.sub_title = clean_text(str(self._opening.path))
+            screen = OpeningScreen(self._opening.path)
+            self.push_screen(screen)
+            self._open_store(self._opening, screen)
+            return
+        self._show()
+
+    def _show(self) -> None:
         self.switch_mode(self._start if self._start in SCREENS else "pacts")
         self.report_plugin_failures()
+
+    @work(thread=True, exclusive=True, group="opening")
+    def _open_store(self, opening: StoreOpening, screen: OpeningScreen) -> None:
+        def say(text: str) -> None:
+            if self.is_running:
+                self.call_from_thread(screen.say, text)
+
+        opened = opening.open(say)
+        if not self.is_running:
+            return
+        if opened is None:  # the store cannot be opened: run_app raises the reason
+            self.call_from_thread(self.exit, None, 2)
+            return
+        self.call_from_thread(self._opened, *opened)
+
+    def _opened(self, registry: Registry, warning: str | None) -> None:
+        self._install(registry)
+        self._show()
+        if warning:
+            self.notify(warning, severity="warning", timeout=30, markup=False)
 
     def call_after_restore(self) -> None:
         """A restore replaced the whole store: every mounted screen reloads from it (the
@@ -151,11 +259,15 @@ class PattiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go":
-            return parameters[0] in SCREENS  # a screen not built yet has no key
+            return self.ready and parameters[0] in SCREENS  # no screen before the store
+        if action == "language":
+            return self.ready
         return True
 
     def report_plugin_failures(self) -> None:
         """One notification per plugin disabled since the last report: the app goes on."""
+        if not self.ready:
+            return
         host = self.registry.plugins
         if host is None:
             return
@@ -178,6 +290,9 @@ class PattiApp(App[None]):
         self._failures_reported = len(host.failures)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if not self.ready:
+            yield from translated(super().get_system_commands(screen))
+            return
         yield from screen_commands(self, screen)
         yield from navigation_commands(self)
         yield from language_commands(self)
@@ -192,8 +307,31 @@ class PattiApp(App[None]):
             )
 
 
+#: A store file this big takes a noticeable time to load (about 0.1 s per 10 MB): the UI
+#: paints first and opens it behind an opening screen.
+OPEN_BEHIND_SCREEN_BYTES = 8 << 20
+
+
 def run_app(path: Path, plugins: PluginHost | None = None) -> None:
-    """Open the store at ``path`` (read-only if another instance holds it) and run the UI."""
+    """Open the store at ``path`` (read-only if another instance holds it) and run the UI.
+
+    A small store is opened first, so a damaged one is refused before the
+    terminal is taken over; a big one is opened by a worker while the app
+    already shows, and a failure to open it ends the app with the same error.
+    """
+    try:
+        big = os.path.getsize(path) >= OPEN_BEHIND_SCREEN_BYTES
+    except OSError:
+        big = False
+    if big:
+        opening = StoreOpening(path, plugins)
+        try:
+            PattiApp(start="dashboard", opening=opening).run()
+        finally:
+            opening.close()
+        if opening.error is not None:
+            raise opening.error
+        return
     store = Store.open(path)
     try:
         warning = _auto_backup(store)
