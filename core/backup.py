@@ -335,9 +335,24 @@ def _parse_canonical(raw: bytes) -> Any:
     for name, rows in data.items():
         if name not in ENTITY_TABLES or not isinstance(rows, dict):
             _check_tree(rows)
-        elif name == "pacts":
-            _check_tree([doc.get("details") for doc in rows.values() if isinstance(doc, dict)])
+        elif name == "pacts":  # texts are bounded by the search above: the depth remains
+            _check_depth([doc.get("details") for doc in rows.values() if isinstance(doc, dict)])
     return value
+
+
+def _check_depth(value: Any) -> None:
+    """:func:`_check_tree` for the nesting alone, skipping the texts."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(_("it is nested too deeply"))
+        if isinstance(item, dict):
+            stack.extend(
+                (child, depth + 1) for child in item.values() if isinstance(child, (dict, list))
+            )
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
 
 
 def read_backup(path: Path) -> Backup:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from babel.dates import format_date as babel_format_date
 from rich.text import Text
@@ -29,8 +29,8 @@ from textual.widgets import Select, Static
 from patti.core.dates import format_date, format_datetime
 from patti.core.errors import NotFoundError, PattiError
 from patti.core.i18n import N_, _, current_language
-from patti.core.model import Activity, ActivityStatus, Pact, PartnerKind
-from patti.core.services import ActivityQuery, PartnerQuery, Registry
+from patti.core.model import Activity, ActivityStatus, PartnerKind
+from patti.core.services import ActivityQuery, Registry
 from patti.core.text import clean_text
 
 from ..dialogs.activity_editor import ActivityEditor
@@ -180,7 +180,7 @@ class AgendaScreen(PattiScreen):
         _localise_groups(self)
         self.period = Period.around("week", registry.today())
         self._activities: dict[int, Activity] = {}
-        self._pacts: dict[int, Pact] = {}
+        self._pacts: dict[int, tuple[str, str]] = {}  # code and title, for labels
         self._names: dict[int, str] = {}
 
     # -- layout ---------------------------------------------------------------------
@@ -226,14 +226,25 @@ class AgendaScreen(PattiScreen):
 
         Options are ``Text`` (never markup), which Select's type-to-search can match."""
         self._names.clear()
-        self._pacts = {p.id or 0: p for p in self.registry.list_pacts()}
-        newest_first = sorted(self._pacts.values(), key=lambda p: (-p.year, p.code))
-        schools = self.registry.list_partners(PartnerQuery(kind=PartnerKind.SCHOOL))
-        associations = self.registry.list_partners(PartnerQuery(kind=PartnerKind.ASSOCIATION))
+        # Labels straight from the stored documents: validating 10,000 pacts into models
+        # to show their code and title took seconds at province scale.
+        store = self.registry.store
+        pacts = store.pacts.raw_by_id()
+        self._pacts = {
+            i: (str(d.get("code", "")), str(d.get("title", ""))) for i, d in pacts.items()
+        }
+        newest_first = sorted(pacts, key=lambda i: (-_int(pacts[i].get("year")), self._pacts[i][0]))
+        schools = store.partners.raw_where("kind", PartnerKind.SCHOOL.value)
+        associations = store.partners.raw_where("kind", PartnerKind.ASSOCIATION.value)
+
+        def by_name(rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[Text, int]]:
+            named = [(str(d.get("name", "")), i) for i, d in rows]
+            return [(Text(name), i) for name, i in sorted(named, key=lambda n: n[0].casefold())]
+
         choices = {
-            "#filter-pact": [(Text(f"{p.code} · {p.title}"), p.id or 0) for p in newest_first],
-            "#filter-school": [(Text(p.name), p.id or 0) for p in schools],
-            "#filter-association": [(Text(p.name), p.id or 0) for p in associations],
+            "#filter-pact": [(Text(" · ".join(self._pacts[i])), i) for i in newest_first],
+            "#filter-school": by_name(schools),
+            "#filter-association": by_name(associations),
         }
         with self.prevent(Select.Changed):
             for selector, options in choices.items():
@@ -326,7 +337,7 @@ class AgendaScreen(PattiScreen):
         parts: list[str | tuple[str, str] | Content] = [(activity.title, "bold"), "\n"]
         pact = self._pacts.get(activity.pact_id)
         if pact is not None:
-            parts.extend([(f"{pact.code} · {pact.title}", "dim"), "\n"])
+            parts.extend([(" · ".join(pact), "dim"), "\n"])
         parts.append("\n")
 
         def field(label: str, value: str) -> None:
@@ -467,7 +478,7 @@ class AgendaScreen(PattiScreen):
         pact = self._pacts.get(activity.pact_id)
         subject = f"{format_datetime(activity.starts_at)} · {activity.title}"
         if pact is not None:
-            subject += f" ({pact.code})"
+            subject += f" ({pact[0]})"
         sure = await self.app.push_screen_wait(
             ConfirmDialog(
                 _("Delete the activity?"),
@@ -515,3 +526,7 @@ class AgendaScreen(PattiScreen):
                     select.clear()
         self.load(keep=activity_id)
         self.table.focus_table()
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
