@@ -371,7 +371,8 @@ def read_backup(path: Path) -> Backup:
         raw = path.read_bytes()
     except OSError as exc:
         raise _refuse(path, exc.strerror or str(exc)) from exc
-    return _parse_backup(raw, path)
+    with paused_gc():  # a few hundred thousand objects, no cycles: full collections only cost
+        return _parse_backup(raw, path)
 
 
 def _parse_backup(raw: bytes, source: Path, *, name: Path | None = None) -> Backup:
@@ -825,17 +826,19 @@ def restore(store: Store, backup_path: Path, *, dry_run: bool = False) -> Restor
     backup = read_backup(backup_path)
     current = store.snapshot()
     tables = _keep_high_water_marks(backup.tables, current)
+    with paused_gc():
+        changed = _changed(current, tables)
     result = RestoreResult(
         before=_counts(current),
         after=backup.counts(),
         dry_run=dry_run,
-        changed=_changed(current, tables),
+        changed=changed,
     )
     if dry_run:  # the records were verified by read_backup; a dry run writes nothing
         return result
     if store.readonly:
         raise BackupError(store.readonly_reason() or _("The store is open read-only."))
-    with _verified_temp(store.path, tables) as tmp:
+    with paused_gc(), _verified_temp(store.path, tables) as tmp:
         safety = write_backup(store, kind="before-restore")
         store.swap_in(tmp, tables)
     return RestoreResult(

@@ -425,6 +425,7 @@ class DurableStorage(Storage):
 
     def _swapped(self, data: Tables) -> None:
         self._data = data
+        gc.freeze()  # as after a load: the restored records live as long as the store
         self._token = None  # the restored file continues no journal
         self._journal_records = 0
         self._snapshot_size = 0

@@ -15,6 +15,7 @@ import getpass
 import itertools
 import os
 import socket
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -708,6 +709,7 @@ class Store:
         """
         partner_ids = {int(k) for k in self._raw("partners")}
         pact_ids = {int(k) for k in self._raw("pacts")}
+        codes = Counter(str(d.get("code", "")).casefold() for d in self._raw("pacts").values())
         problems: list[str] = []
         for record in records:
             if isinstance(record, Activity):
@@ -718,8 +720,14 @@ class Store:
                 )
             elif isinstance(record, Partner):
                 plain = record.parent_id is None
+            elif isinstance(record, Pact):
+                plain = (
+                    record.predecessor_id is None
+                    and codes[record.code.casefold()] == 1
+                    and all(m.partner_id in partner_ids for m in record.members)
+                )
             else:
-                plain = False  # pacts: codes and predecessors, the full way
+                plain = False
             if plain:
                 continue
             try:
