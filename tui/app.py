@@ -88,6 +88,8 @@ class StoreOpening:
         warning = _auto_backup(store)
         if self.plugins is not None:
             self.plugins.startup(store)
+        say(_("Preparing the lists…"))
+        store.warm_indexes()  # no other thread has the store yet
         return Registry(store, plugins=self.plugins), warning
 
     def close(self) -> None:
