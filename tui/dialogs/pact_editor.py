@@ -170,6 +170,7 @@ class ConfirmDiscard(ModalScreen[bool]):
             with Horizontal():
                 yield Button(_("Keep editing"), id="keep", variant="primary")
                 yield Button(_("Discard changes"), id="discard", variant="error")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#keep", Button).focus()
