@@ -31,7 +31,7 @@ from .model import (
 )
 from .pact_types import PactType, Plan
 from .plugins import PluginHost
-from .search import document_text, fold, matches
+from .search import ACTIVITY_TEXT_FIELDS, PactIndex, PartnerIndex, document_text, matches
 from .store import Store
 from .validation import describe_validation_error, validate_model, validate_value
 
@@ -45,10 +45,6 @@ TRANSITIONS: dict[PactStatus, frozenset[PactStatus]] = {
     PactStatus.CONCLUDED: frozenset({PactStatus.ACTIVE}),
     PactStatus.CANCELLED: frozenset(),
 }
-
-PARTNER_TEXT_FIELDS = ("name", "notes", "tags", "zones", "themes")
-PACT_TEXT_FIELDS = ("code", "title", "notes", "objectives", "target_groups", "zones", "themes")
-ACTIVITY_TEXT_FIELDS = ("title", "place", "audience", "notes", "kind")
 
 _CODE = re.compile(r"^PdC-(\d{4})-(\d+)$")
 
@@ -205,24 +201,17 @@ class Registry:
         self.store.delete_partner(partner_id, detach=detach)
 
     def list_partners(self, query: PartnerQuery | None = None) -> list[Partner]:
-        """Partners matching ``query``, by name."""
-        q = query or PartnerQuery()
-        kind = q.kind.value if q.kind else None
-        hits = []
-        for partner_id, doc in self.store.partners.raw_items():
-            if kind and doc.get("kind") != kind:
-                continue
-            if q.zone and q.zone not in doc.get("zones", ()):
-                continue
-            if q.theme and q.theme not in doc.get("themes", ()):
-                continue
-            if q.tag and q.tag not in doc.get("tags", ()):
-                continue
-            if q.text and not matches(document_text(doc, PARTNER_TEXT_FIELDS), q.text):
-                continue
-            hits.append((partner_id, doc))
-        partners = [self.store.partners._to_model(i, d) for i, d in hits]
-        return sorted(partners, key=lambda p: (fold(p.name), p.id or 0))
+        """Partners matching ``query``, by name.
+
+        The shared search index finds them; only the matches are validated into models.
+        """
+        hits = self.partner_index().search(query or PartnerQuery())
+        return [self.store.partners._to_model(e.id, e.doc) for e in hits]
+
+    def partner_index(self) -> PartnerIndex:
+        """The store's partner search index, for lists that show only entries and
+        validate a partner when it is opened."""
+        return PartnerIndex.of(self.store)
 
     # -- pacts ------------------------------------------------------------------
 
@@ -385,30 +374,17 @@ class Registry:
             return [self.store.add(a) for a in proposed]
 
     def list_pacts(self, query: PactQuery | None = None) -> list[Pact]:
-        """Pacts matching ``query``, by year and code."""
-        q = query or PactQuery()
-        status = q.status.value if q.status else None
-        hits = []
-        for pact_id, doc in self.store.pacts.raw_items():
-            if q.year is not None and doc.get("year") != q.year:
-                continue
-            if status and doc.get("status") != status:
-                continue
-            if q.type and doc.get("type") != q.type:
-                continue
-            if q.zone and q.zone not in doc.get("zones", ()):
-                continue
-            if q.theme and q.theme not in doc.get("themes", ()):
-                continue
-            if q.partner_id is not None and not any(
-                m.get("partner_id") == q.partner_id for m in doc.get("members", ())
-            ):
-                continue
-            if q.text and not matches(document_text(doc, PACT_TEXT_FIELDS), q.text):
-                continue
-            hits.append((pact_id, doc))
-        pacts = [self.store.pacts._to_model(i, d) for i, d in hits]
-        return sorted(pacts, key=lambda p: (p.year, p.code))
+        """Pacts matching ``query``, by year and code.
+
+        The shared search index finds them; only the matches are validated into models.
+        """
+        hits = self.pact_index().search(query or PactQuery(), "registry")
+        return [self.store.pacts._to_model(e.id, e.doc) for e in hits]
+
+    def pact_index(self) -> PactIndex:
+        """The store's pact search index, for lists that show only entries and validate
+        a pact when it is opened."""
+        return PactIndex.of(self.store)
 
     def successors(self, pact_id: int) -> list[Pact]:
         """Pacts that continue ``pact_id`` (the "TO BE CONTINUED" chain)."""
@@ -506,7 +482,18 @@ class Registry:
         high = q.date_to.isoformat() if q.date_to else None
         year = str(q.year) if q.year is not None else None
         hits = []
-        for activity_id, doc in self.store.activities.raw_items():
+        # A pact or a partner narrows the candidates through the store's indexes first.
+        table = self.store.activities
+        candidates: Iterable[tuple[int, dict[str, Any]]]
+        if q.pact_id is not None:
+            candidates = table.raw_where("pact_id", q.pact_id)
+        elif q.partner_id is not None:
+            candidates = table.raw_where_any(
+                partner_ids=[q.partner_id], place_partner_id=[q.partner_id]
+            )
+        else:
+            candidates = table.raw_items()
+        for activity_id, doc in candidates:
             day = str(doc.get("starts_at", ""))[:10]  # ISO text: compares as dates
             if year and day[:4] != year:
                 continue

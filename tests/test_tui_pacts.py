@@ -20,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from test_tui import SIZE, detail_text, file_state, hold_lock, screen_text, table_titles
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Select, Static
 
 from patti.core import PactType, Role, hookimpl
+from patti.core.backup import restore, write_backup
 from patti.core.demo import build_demo
 from patti.core.i18n import _, set_language
 from patti.core.model import PactStatus
@@ -32,7 +33,8 @@ from patti.core.store import Store
 from patti.tui.app import PattiApp
 from patti.tui.dialogs.pact_editor import ConfirmDiscard, PactEditor, TemplatePicker
 from patti.tui.dialogs.status import StatusDialog
-from patti.tui.screens.pacts import PactIndex, PactsScreen, PactTable
+from patti.tui.screens.pacts import PactsScreen, PactTable
+from patti.tui.widgets.details_form import RecordList
 from patti.tui.widgets.partner_picker import PartnerPicker
 
 # -- the store ------------------------------------------------------------------------------
@@ -150,10 +152,29 @@ def notifications(app: App[Any]) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-SCHOOLS_JSON = """[{"partner_id": %(school)d, "classes": [
-    {"label": "2A", "grade": 2, "pupils": 22}, {"label": "2B", "grade": 2, "pupils": 20}]}]"""
-ASSOCIATIONS_JSON = """[{"partner_id": %(avis)d, "topics": ["il dono del sangue"],
-    "weekdays": [1, 3], "max_visits": 4}]"""
+def schools(ids: dict[str, int]) -> list[dict[str, Any]]:
+    classes = [{"label": "2A", "grade": 2, "pupils": 22}, {"label": "2B", "grade": 2, "pupils": 20}]
+    return [{"partner_id": ids["school"], "classes": classes}]
+
+
+def associations(ids: dict[str, int]) -> list[dict[str, Any]]:
+    offer = {"partner_id": ids["avis"], "topics": ["il dono del sangue"], "weekdays": [1, 3]}
+    return [{**offer, "max_visits": 4}]
+
+
+async def fill_records(pilot: Pilot[Any], records: RecordList, rows: list[dict[str, Any]]) -> None:
+    """Put ``rows`` in a list of records, as a paste would (each record's own form is driven
+    key by key in test_details_form.py)."""
+    records.rows = rows
+    records.show_rows()
+    records.post_message(RecordList.Changed(records))
+    await pilot.pause()
+
+
+def record_lines(records: RecordList) -> list[str]:
+    listing = records.row_list
+    options = (listing.get_option_at_index(i) for i in range(listing.option_count))
+    return [str(getattr(o.prompt, "plain", o.prompt)) for o in options]
 
 
 async def add_member(pilot: Pilot[Any], app: App[Any], role: str, typed: str) -> None:
@@ -187,11 +208,13 @@ async def test_new_pact_from_the_school_testimonies_template_is_saved_and_activa
         await fill(pilot, form.query_one("#detail-school_year", Input), "2021/22")
         await fill(pilot, form.query_one("#detail-window_start", Input), "04/10/2021")
         await fill(pilot, form.query_one("#detail-window_end", Input), "27/05/2022")
-        form.query_one("#detail-schools", TextArea).load_text(SCHOOLS_JSON % small)
-        form.query_one("#detail-associations", TextArea).load_text(ASSOCIATIONS_JSON % small)
-        await pilot.pause()
-        summary = error_text(app, "#detail-schools-summary")
-        assert "Scuola Media Galmozzi" in summary and "2A" in summary
+        await fill_records(pilot, form.query_one("#detail-schools", RecordList), schools(small))
+        await fill_records(
+            pilot, form.query_one("#detail-associations", RecordList), associations(small)
+        )
+        assert record_lines(form.query_one("#detail-schools", RecordList)) == [
+            "Scuola Media Galmozzi — Classes: 2A, 2B"
+        ]
         await add_member(pilot, app, "school", "galm")
         await add_member(pilot, app, "association", "avis")
         members = form.query_one("#member-list", OptionList)
@@ -419,8 +442,8 @@ async def test_a_bad_date_is_shown_under_its_field_and_nothing_is_saved(
 async def test_bad_details_are_explained_where_they_are_and_nothing_is_saved(
     registry: Registry, small: dict[str, int]
 ) -> None:
-    """First what the form itself refuses (JSON, a school year, a missing day), then what
-    only the services can tell: the school is in the details but not a member."""
+    """First what the form itself refuses (a school year, a missing day), then what only the
+    services can tell: the school is in the details but not a member."""
     before = file_state(registry.store.path)
     app = PattiApp(registry)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -432,24 +455,20 @@ async def test_bad_details_are_explained_where_they_are_and_nothing_is_saved(
         await fill(pilot, form.query_one("#field-title", Input), "Testimonianze")
         await fill(pilot, form.query_one("#detail-school_year", Input), "2021")
         await fill(pilot, form.query_one("#detail-window_start", Input), "04/10/2021")
-        form.query_one("#detail-schools", TextArea).load_text('[{"partner_id": ')
-        await pilot.pause()
-        assert "not valid JSON" in error_text(app, "#detail-schools-summary")  # as typed
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert "not valid JSON" in error_text(app, "#detail-schools-error")
         assert "school year" in error_text(app, "#detail-school_year-error")
         assert "is required" in error_text(app, "#detail-window_end-error")
         assert file_state(registry.store.path) == before
 
         await fill(pilot, form.query_one("#detail-school_year", Input), "2021/22")
         await fill(pilot, form.query_one("#detail-window_end", Input), "27/05/2022")
-        form.query_one("#detail-schools", TextArea).load_text(SCHOOLS_JSON % small)
+        await fill_records(pilot, form.query_one("#detail-schools", RecordList), schools(small))
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert error_text(app, "#detail-schools-error") == ""
+        assert error_text(app, "#detail-school_year-error") == ""
         message = "Scuola Media Galmozzi is not a member of the pact with the role school"
         assert message in error_text(app, "#editor-error")
         assert any(message in n for n in notifications(app))
@@ -634,10 +653,11 @@ async def test_o_cycles_the_sort_order(registry: Registry) -> None:
         assert table_titles(app) == ["Orti condivisi", "Caffè tra vicini", "Festa di quartiere"]
 
 
-def test_the_index_finds_what_the_services_find(store: Store) -> None:
+def test_the_screen_lists_what_the_services_find(store: Store) -> None:
+    """The list's index is the services' own: each query finds the same pacts."""
     build_demo(store)
     registry = Registry(store, plugins=plugins())
-    index = PactIndex.build(store.pacts.raw_items())
+    index = registry.pact_index()
     queries = [
         PactQuery(),
         PactQuery(year=2021),
@@ -651,10 +671,6 @@ def test_the_index_finds_what_the_services_find(store: Store) -> None:
     for query in queries:
         expected = {p.id for p in registry.list_pacts(query)}
         assert {e.id for e in index.search(query, "year")} == expected, query
-    narrowed = index.search(PactQuery(text="caf"), "title")
-    assert index.search(PactQuery(text="caffe"), "title") == [
-        e for e in narrowed if "caffe" in e.text
-    ]
 
 
 async def test_detail_shows_role_labels_indicators_and_the_types_fields(
@@ -691,12 +707,111 @@ async def test_a_large_store_is_indexed_in_a_worker_and_paged(
             await app.workers.wait_for_complete()
             await pilot.pause()
             table = app.screen.query_one(PactTable)
-            assert len(table.keys) == 450 and table.table.row_count == 200
-            assert "Rows 1–200 of 450" in screen_text(app)
+            assert len(table.keys) == 450 and table.table.row_count == 100
+            assert "Rows 1–100 of 450" in screen_text(app)
+            table.table.move_cursor(row=99)
+            await pilot.press("down")  # past the page's last row: the next page
+            await pilot.pause()
+            assert "Rows 101–200 of 450" in screen_text(app)
+            assert table.current() == table.keys[100]
+            await pilot.press("up")  # and back
+            await pilot.pause()
+            assert "Rows 1–100 of 450" in screen_text(app)
+            assert table.current() == table.keys[99]
             await pilot.press("slash", *"patto 44")
             await pilot.pause()
             expected = sorted(f"Patto {n:03d}" for n in range(450) if "44" in f"{n:03d}")
             assert sorted(table_titles(app)) == expected
+
+
+def row_of(app: App[Any], code: str) -> str:
+    """The list's part of the screen line showing the pact ``code``."""
+    line = next(line for line in screen_text(app).splitlines() if f" {code} " in line)
+    return line.split("│")[0]
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+async def test_every_column_fits_at_120_columns(store_path: Path, language: str) -> None:
+    """Long titles are cut with an ellipsis so that the status is never cut, in either
+    language, whatever the status's label."""
+    with Store.open(store_path) as store:
+        registry = Registry(store)
+        partner = registry.create_partner(name="Rete", kind="association")
+        for n, status in enumerate(PactStatus):
+            registry.create_pact(
+                title=f"Un titolo molto lungo che non ci sta nella colonna del titolo {n}",
+                type="civic",
+                year=2021,
+                start="01/02/2021",
+                status=status,
+                members=[{"partner_id": partner.id}],
+            )
+        set_language(language)
+        app = PattiApp(registry)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            headers = row_of(app, _("Title"))
+            for heading in (_("Code"), _("Year"), _("Title"), _("Status")):
+                assert f" {heading} " in headers
+            for n, status in enumerate(PactStatus):
+                row = row_of(app, f"PdC-2021-{n + 1:02d}")
+                assert row.rstrip().endswith(status.label), row
+                assert "Un titolo molto lungo" in row and "…" in row
+
+
+async def test_typing_narrows_key_by_key_and_shows_stored_markup_literally(
+    store: Store,
+) -> None:
+    registry = Registry(store)
+    registry.create_pact(title="[@click=app.quit]Città[/] aperta", type="civic", year=2021)
+    registry.create_pact(title="Cittadella [b]viva[/b]", type="civic", year=2022)
+    registry.create_pact(title="Orti condivisi", type="civic", year=2023)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        shown = []
+        for key in "CITTA ":
+            await pilot.press(key if key != " " else "space")
+            await pilot.pause()
+            shown.append(table_titles(app))
+        assert len(shown[0]) == 3  # every title has a "c"
+        both = ["Cittadella [b]viva[/b]", "[@click=app.quit]Città[/] aperta"]
+        assert shown[1:] == [both] * 5  # "citta" matches "Città": accents fold away
+        await pilot.press(*"aper")
+        await pilot.pause()
+        assert table_titles(app) == ["[@click=app.quit]Città[/] aperta"]
+        assert "[@click=app.quit]Città[/] aperta" in screen_text(app)
+        assert app.return_code is None
+
+
+async def test_the_list_follows_changes_saved_elsewhere_and_a_restore(
+    store: Store, tmp_path: Path
+) -> None:
+    """Another screen (or the CLI's services) saves: coming back shows it; a restore,
+    which the change feed cannot describe, rebuilds the list."""
+    registry = Registry(store)
+    first = registry.create_pact(title="Orti condivisi", type="civic", year=2021)
+    backup = write_backup(store, tmp_path / "backup.json")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = screen_of(app)
+        registry.update_pact(first.id or 0, title="Orti di via Bacchetta")
+        added = registry.create_pact(title="Caffè sospeso", type="civic", year=2022)
+        screen.refresh_data()
+        await pilot.pause()
+        assert table_titles(app) == ["Caffè sospeso", "Orti di via Bacchetta"]
+        registry.delete_pact(added.id or 0)
+        screen.refresh_data()
+        await pilot.pause()
+        assert table_titles(app) == ["Orti di via Bacchetta"]
+        assert detail_text(app).splitlines()[0] == "Orti di via Bacchetta"
+        restore(store, backup)
+        screen.refresh_data()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table_titles(app) == ["Orti condivisi"]
+        assert detail_text(app).splitlines()[0] == "Orti condivisi"
 
 
 # -- read-only, Italian -----------------------------------------------------------------------

@@ -163,6 +163,14 @@ async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
     await pilot.pause()
 
 
+async def pick_labels(pilot: Pilot[Any], selector: str, *typed: str) -> None:
+    """Pick zones or themes by label: type part of each, Enter on the first suggestion."""
+    pilot.app.screen.query_one(selector).focus()
+    for text in typed:
+        await pilot.press(*text, "enter")
+    await pilot.pause()
+
+
 # -- unit rules of the form -------------------------------------------------------------------
 
 
@@ -285,6 +293,51 @@ async def test_without_plugins_the_filters_offer_the_data(demo_path: Path) -> No
             assert zones - {Select.NULL} == used
 
 
+async def test_a_large_directory_is_indexed_in_a_worker_then_searched_key_by_key(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(store_path) as store, store.transaction():
+        registry = Registry(store)
+        for n in range(120):
+            kind = "parish" if n % 3 == 0 else "association"
+            registry.create_partner(name=f"Ente {n:03d} Città", kind=kind)
+    monkeypatch.setattr(PartnersScreen, "SYNC_LIMIT", 50)  # what 100,000 partners would do
+    with Store.open(store_path) as store:
+        app = PattiApp(Registry(store))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_partners(app, pilot)
+            await app.workers.wait_for_complete()
+            await settle(pilot)
+            assert len(table(app).keys) == 120
+            assert shown_partners(app)[:2] == ["Ente 000 Città", "Ente 001 Città"]
+            await pilot.press("slash", *"CITTA 11")
+            await settle(pilot)
+            eleven = [n for n in range(120) if "11" in f"{n:03d}"]
+            assert shown_partners(app) == [f"Ente {n:03d} Città" for n in eleven]
+            await choose(pilot, screen.query_one("#partner-kind", Select), _("Parish / oratory"))
+            assert shown_partners(app) == [f"Ente {n:03d} Città" for n in eleven if n % 3 == 0]
+
+
+async def test_partners_saved_elsewhere_appear_when_the_directory_is_shown_again(
+    registry: Registry,
+) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_partners(app, pilot)
+        await search(pilot, "[b]")
+        assert table(app).keys == []
+        added = registry.create_partner(name="Zattera [b]APS[/b]", kind="association")
+        screen.refresh_data()
+        await settle(pilot)
+        assert shown_partners(app) == ["Zattera [b]APS[/b]"]
+        assert shown_names(app) == ["Zattera [b]APS[/b]"]  # stored text, never markup
+        registry.delete_partner(added.id or 0)
+        screen.refresh_data()
+        await settle(pilot)
+        assert table(app).keys == []
+        assert detail(app) == "No partner selected."
+
+
 # -- the detail -------------------------------------------------------------------------------
 
 
@@ -364,8 +417,8 @@ async def test_create_a_partner_with_a_contact(registry: Registry) -> None:
         assert app.focused is form.query_one("#p-name")
         await pilot.press(*"Gruppo Lettura")
         await choose(pilot, form.query_one("#p-kind", Select), _("Informal group"))
-        await type_into(pilot, "#p-zones", "ombriano")
-        await type_into(pilot, "#p-themes", "mutual-knowledge, volunteering")
+        await pick_labels(pilot, "#p-zones", "ombr")
+        await pick_labels(pilot, "#p-themes", "mutual", "volunt")
         await type_into(pilot, "#p-tags", "lettura")
         await pilot.click("#contact-add")
         await pilot.pause()
@@ -480,9 +533,9 @@ async def test_bad_input_shows_inline_errors_and_saves_nothing(registry: Registr
         await open_partners(app, pilot)
         await pilot.press("n")
         await pilot.pause()
-        await type_into(pilot, "#p-zones", "Centro Storico")
+        await type_into(pilot, "#p-tags", "Centro Storico")
         assert errors(app) == {
-            "p-zones": "“Centro Storico”: use lowercase letters, digits, '-' or '_' "
+            "p-tags": "“Centro Storico”: use lowercase letters, digits, '-' or '_' "
             "(for example san-bernardino)"
         }
         await pilot.press("ctrl+s")
@@ -490,7 +543,7 @@ async def test_bad_input_shows_inline_errors_and_saves_nothing(registry: Registr
         shown = errors(app)
         assert shown["p-name"] == "cannot be empty"
         assert shown["p-kind"] == "Choose the kind of partner."
-        assert "p-zones" in shown
+        assert "p-tags" in shown
         assert shown["form"] == "Correct the fields marked in red: nothing was saved."
         assert isinstance(app.screen, PartnerEditor)
         assert app.focused is app.screen.query_one("#p-name")

@@ -1,16 +1,17 @@
 """The partner directory: search, filters, the highlighted partner in detail, and edits.
 
-Searching runs in a thread worker: at province scale (tens of thousands of
-partners) one query takes about a second, and the operator keeps typing
-meanwhile. One scan runs at a time; keys typed during it only replace the
-query that waits, so a burst of typing costs two scans, and only the answer
-to the latest query is shown.
+The list is drawn from the store's shared :class:`~patti.core.search.PartnerIndex`
+(name, kind, zones and folded text of every partner): a keystroke in the
+search scans it in a few milliseconds at province scale, so searching runs
+on the UI thread and every key shows its answer. Only the highlighted
+partner is validated into a model, for the detail pane and the edits.
+Building the index of a large directory (or rebuilding it after a restore)
+runs in a worker with a progress bar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,39 +19,29 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Select
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import Input, ProgressBar, Select
+from textual.worker import Worker, WorkerState
 
-from patti.core.errors import IntegrityError, PattiError
+from patti.core.errors import IntegrityError, NotFoundError, PattiError
 from patti.core.i18n import N_, _
 from patti.core.model import Partner, PartnerKind
 from patti.core.reference import ReferenceData
+from patti.core.search import PartnerIndex
 from patti.core.services import PartnerQuery, Registry
 from patti.core.text import clean_text, without_controls
 
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.partner_editor import PartnerEditor
-from ..widgets.paged_table import Column, PagedTable
+from ..widgets.paged_table import Column, PagedTable, clip
 from ..widgets.partner_detail import PartnerDetail, describe_partner, reference_data
 from .base import PattiScreen
 
 #: Cell widths: the three columns fit beside the detail pane at 120 columns; the pane
 #: shows the whole name.
 NAME_WIDTH, KIND_WIDTH, ZONES_WIDTH = 34, 16, 14
-
-
-@dataclass(frozen=True)
-class Request:
-    """One reload of the list: what to ask, and where the cursor should land."""
-
-    query: PartnerQuery
-    keep: int | None
-    reveal: bool
-    options: bool
-
-
-#: Above this many partners a search shows the loading indicator while it runs.
-LARGE_DIRECTORY = 5_000
+#: Rows drawn at once: a new search's page is measured and drawn in ~10 ms (the arrow keys
+#: go on to the next page at its ends).
+LIST_PAGE = 100
 
 
 class PartnersScreen(PattiScreen):
@@ -82,6 +73,13 @@ class PartnersScreen(PattiScreen):
     PartnersScreen #partner-detail-scroll:focus {
         border-left: thick $accent;
     }
+    PartnersScreen #partner-progress {
+        margin: 0 1;
+        display: none;
+    }
+    PartnersScreen #partner-progress.-indexing {
+        display: block;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -104,14 +102,22 @@ class PartnersScreen(PattiScreen):
     #: Actions that need a partner under the cursor.
     ROW_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit_partner", "delete_partner"})
 
+    #: Up to this many partners are (re)indexed at once (~20 ms); more go to a worker.
+    SYNC_LIMIT: ClassVar[int] = 2_000
+
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
-        self._partners: dict[int, Partner] = {}
+        self.index: PartnerIndex = registry.partner_index()
         self._reference = reference_data(registry)
         self._query: PartnerQuery | None = None
         self._shown: int | None = None
-        self._pending: Request | None = None  # the latest reload asked for
-        self._scanning: Request | None = None  # the reload being scanned
+        self._partner: Partner | None = None  # the highlighted partner, validated
+        # What the next drawing of the list must do (several reloads may ask before it).
+        self._keep: int | None = None
+        self._reveal = False
+        self._options = False
+        self._indexing = False  # a worker is building the index: the list waits for it
+        self._drawn = -2  # the index version the rows were drawn at
         #: Known slugs (data and reference data) for the filters and the editor.
         self.zones: list[str] = []
         self.themes: list[str] = []
@@ -126,6 +132,7 @@ class PartnersScreen(PattiScreen):
             )
             yield Select[str]([], prompt=_("Any zone"), id="partner-zone")
             yield Select[str]([], prompt=_("Any theme"), id="partner-theme")
+        yield ProgressBar(show_eta=False, id="partner-progress")
         with Horizontal(id="partners-body"):
             yield PagedTable[int](
                 [
@@ -133,6 +140,7 @@ class PartnersScreen(PattiScreen):
                     Column("kind", _("Kind")),
                     Column("zones", _("Zones")),
                 ],
+                page_size=LIST_PAGE,
                 id="partner-table",
             )
             with VerticalScroll(id="partner-detail-scroll"):
@@ -150,11 +158,7 @@ class PartnersScreen(PattiScreen):
 
     def refresh_data(self) -> None:
         """Shown again (another screen, or a dialog closed): reload, the cursor staying put."""
-        pending = self._pending
-        if pending is not None:  # a reload asked for a row: keep asking for it
-            self.load(pending.keep, force=True, reveal=pending.reveal, options=True)
-        else:
-            self.load(self.table.current(), force=True, options=True)
+        self.load(self._keep or self.table.current(), force=True, options=True)
 
     def current_query(self) -> PartnerQuery:
         """The search text and the three filters, as the service's query."""
@@ -177,7 +181,8 @@ class PartnersScreen(PattiScreen):
         reveal: bool = False,
         options: bool = False,
     ) -> None:
-        """Query the partners in a worker; ``keep`` puts the cursor back on that partner.
+        """Show the partners matching the search and filters; ``keep`` puts the cursor
+        back on that partner.
 
         With ``reveal``, a ``keep`` partner hidden by the search or filters
         clears them, so the operator sees the partner just saved. With
@@ -187,89 +192,77 @@ class PartnersScreen(PattiScreen):
         if query == self._query and not force:
             return
         self._query = query
-        waiting = self._pending if self._pending is not self._scanning else None
-        options = options or bool(waiting and waiting.options)  # a replaced reload's duty
-        self._pending = Request(query, keep, reveal, options)
-        if self._scanning is None:
-            self._start(self._pending)
+        if keep is not None:
+            self._keep, self._reveal = keep, reveal
+        self._options = self._options or options
+        if self._indexing:
+            return  # the worker's result draws the list with what is asked by then
+        if self.index.pending() > self.SYNC_LIMIT:
+            self._indexing = True
+            bar = self.query_one("#partner-progress", ProgressBar)
+            bar.update(total=max(len(self.registry.store.partners), 1), progress=0)
+            bar.add_class("-indexing")
+            self._index_in_worker(bar)
+            return
+        self._show_rows()
 
-    def _start(self, request: Request) -> None:
-        """One scan at a time: keys typed meanwhile only replace the request that waits."""
-        self._scanning = request
-        if len(self.registry.store.partners) > LARGE_DIRECTORY:
-            self.table.loading = True
-        self._search(request)
+    @work(thread=True, exclusive=True, group="partners-index", exit_on_error=False)
+    def _index_in_worker(self, bar: ProgressBar) -> None:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
-    @work(thread=True, group="partners-search", exit_on_error=False)
-    def _search(self, request: Request) -> None:
-        worker = get_current_worker()
-        for _attempt in range(3):
-            try:
-                partners = self.registry.list_partners(request.query)
-                known = self._known_slugs() if request.options else None
-                break
-            except RuntimeError:  # the store changed under the scan (a save): scan again
-                continue
-        else:
-            partners, known = [], None
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_rows, request, partners, known)
+        self.index.refresh(progress)
+        self.app.call_from_thread(self._index_ready)
+
+    def _index_ready(self) -> None:
+        self.query_one("#partner-progress", ProgressBar).remove_class("-indexing")
+        self._indexing = False
+        self.load(force=True)  # with the search as typed meanwhile
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A scan that failed must not leave the list waiting for it forever."""
-        if event.worker.group == "partners-search" and event.state is WorkerState.ERROR:
-            self._scanning = None
-            self.table.loading = False
+        """A failed build says why once, and leaves the list as it was (no retry loop)."""
+        if not self.is_mounted:
+            return  # the screen went away meanwhile: nothing to show the error on
+        if event.worker.group == "partners-index" and event.state is WorkerState.ERROR:
+            self.query_one("#partner-progress", ProgressBar).remove_class("-indexing")
+            self._indexing = False
             error = clean_text(str(event.worker.error))
             self.notify(error, title=_("Search failed"), severity="error", markup=False)
 
-    def _known_slugs(self) -> tuple[set[str], set[str]]:
-        """Zones and themes used by any partner (a full scan: only after changes)."""
-        zones: set[str] = set()
-        themes: set[str] = set()
-        for partner in self.registry.list_partners():
-            zones.update(partner.zones)
-            themes.update(partner.themes)
-        return zones, themes
-
-    def _show_rows(
-        self,
-        request: Request,
-        partners: list[Partner],
-        known: tuple[set[str], set[str]] | None,
-    ) -> None:
-        self._scanning = None
-        if known is not None:
-            self._fill_filter_options(*known)
-        pending = self._pending
-        if pending is not None and pending is not request:
-            self._start(pending)  # the operator typed on: this answer is already stale
-            return
-        ids = [p.id for p in partners if p.id is not None]
-        if request.reveal and request.keep is not None and request.keep not in ids:
+    def _show_rows(self) -> None:
+        keep, reveal, options = self._keep, self._reveal, self._options
+        self._keep, self._reveal, self._options = None, False, False
+        if options:
+            self._fill_filter_options(*self.index.used_slugs())
+        query = self._query or self.current_query()
+        ids = [e.id for e in self.index.search(query)]
+        if reveal and keep is not None and keep not in ids and self.index.entry(keep):
             self._clear_filters()
-            self.load(request.keep, force=True)
-            return
-        self._pending = None
-        self._partners = {p.id: p for p in partners if p.id is not None}
-        self.table.loading = False
-        self.table.set_rows(ids, self._cells, keep=request.keep)
-        self._show(self.table.current(), fresh=True)
+            self._query = self.current_query()
+            ids = [e.id for e in self.index.search(self._query)]
+        changed = self.index.version != self._drawn  # else a keystroke: rows drawn are right
+        self._drawn = self.index.version
+        self.table.set_rows(ids, self._cells, keep=keep, redraw=changed)
+        self._show(self.table.current(), fresh=changed)
 
     def _cells(self, partner_id: int) -> Sequence[str | Text]:
-        partner = self._partners[partner_id]
-        zones = ", ".join(self._reference.zone_label(z) for z in partner.zones)
-        return (
-            _clip(partner.name, NAME_WIDTH),
-            _clip(partner.kind.label, KIND_WIDTH),
-            _clip(zones, ZONES_WIDTH),
-        )
+        """One row, from the index entry: no model is validated to draw the list."""
+        entry = self.index.entry(partner_id)
+        if entry is None:  # deleted since the search: the next reload drops the row
+            return (Text(), Text(), Text())
+        try:
+            kind = PartnerKind(entry.kind).label
+        except ValueError:
+            kind = entry.kind
+        zones = ", ".join(self._reference.zone_label(str(z)) for z in entry.zones)
+        return (clip(entry.name, NAME_WIDTH), clip(kind, KIND_WIDTH), clip(zones, ZONES_WIDTH))
 
     def _show(self, partner_id: int | None, *, fresh: bool = False) -> None:
         """Detail ``partner_id``; ``fresh`` data redraws it even if it is already shown."""
         if partner_id == self._shown and not fresh:
             return  # the table's echo of a row already shown: the usage scan is not free
-        partner = self._partners.get(partner_id) if partner_id is not None else None
+        partner = self._validated(partner_id)
+        self._partner = partner
         detail = self.query_one(PartnerDetail)
         if partner is None:
             detail.show_partner(None, self.registry)
@@ -278,6 +271,14 @@ class PartnersScreen(PattiScreen):
         if partner_id != self._shown:
             self._shown = partner_id
             self.refresh_bindings()  # edit and delete need a partner
+
+    def _validated(self, partner_id: int | None) -> Partner | None:
+        if partner_id is None:
+            return None
+        try:
+            return self.registry.partner(partner_id)
+        except NotFoundError:
+            return None
 
     def _fill_filter_options(self, zones: set[str], themes: set[str]) -> None:
         """Zones and themes found in the data plus those of the plugins' reference data."""
@@ -335,8 +336,7 @@ class PartnersScreen(PattiScreen):
         return allowed
 
     def _current(self) -> Partner | None:
-        key = self._shown
-        return self._partners.get(key) if key is not None else None
+        return self._partner
 
     def action_focus_search(self) -> None:
         self.query_one("#partner-search", Input).focus()
@@ -448,10 +448,3 @@ class PartnersScreen(PattiScreen):
         index = keys.index(partner_id)
         rest = keys[index + 1 : index + 2] or keys[index - 1 : index]
         return rest[0] if rest else None
-
-
-def _clip(value: str, width: int) -> Text:
-    """A cell cut to ``width`` cells with an ellipsis, as plain text (never markup)."""
-    text = Text(value, no_wrap=True)
-    text.truncate(width, overflow="ellipsis")
-    return text

@@ -10,7 +10,7 @@ is never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -37,6 +37,29 @@ class Column:
 
     key: str
     label: str
+
+
+class PageTable(DataTable[Text]):
+    """The page's DataTable: the arrow keys go on to the next or previous page at its ends,
+    so scrolling through every row needs no other key."""
+
+    def action_cursor_down(self) -> None:
+        paged = self.parent
+        if (
+            isinstance(paged, PagedTable)
+            and self.cursor_row >= self.row_count - 1
+            and paged.page < paged.pages - 1
+        ):
+            paged.turn(1)
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        paged = self.parent
+        if isinstance(paged, PagedTable) and self.cursor_row <= 0 and paged.page > 0:
+            paged.turn(-1, at_end=True)
+            return
+        super().action_cursor_up()
 
 
 class PagedTable(Vertical, Generic[K]):
@@ -94,19 +117,25 @@ class PagedTable(Vertical, Generic[K]):
         columns: Sequence[Column],
         *,
         page_size: int = PAGE_SIZE,
+        widths: Callable[[Sequence[K]], Mapping[str, int | None]] | None = None,
         id: str | None = None,
     ) -> None:
+        """``widths(page_keys)``, if given, fixes column widths (by key; ``None`` fits the
+        content) for each page drawn: a fixed-width cell is cut with an ellipsis on screen
+        and keeps its whole text in the table."""
         super().__init__(id=id)
         localise_bindings(self)
         self.columns = list(columns)
         self.page_size = page_size
+        self._fit = widths
+        self._widths: dict[str, int | None] = {}
         self.page = 0
         self._keys: Sequence[K] = ()
         self._cells: Callable[[K], Sequence[str | Text]] = lambda key: ()
         self._shown: list[K] = []
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield PageTable(cursor_type="row", zebra_stripes=True)
         yield Static(classes="paged-status")
 
     def on_mount(self) -> None:
@@ -128,11 +157,18 @@ class PagedTable(Vertical, Generic[K]):
         render: Callable[[K], Sequence[str | Text]],
         *,
         keep: K | None = None,
+        redraw: bool = True,
     ) -> None:
         """Show ``keys`` (all matching rows), rendering cells only for the visible page.
 
-        ``keep`` puts the cursor back on that row if it is still there.
+        ``keep`` puts the cursor back on that row if it is still there. With
+        ``redraw=False`` the same keys as now (a keystroke that did not change
+        the hits) cost nothing: the rows drawn are already right.
         """
+        if not redraw and keys == self._keys and (keep is None or keep == self.current()):
+            self._keys = keys  # the rows drawn are right: only the (equal) answer is kept
+            self._cells = render
+            return
         self._keys = keys
         self._cells = render
         self.page = 0
@@ -150,17 +186,32 @@ class PagedTable(Vertical, Generic[K]):
     def pages(self) -> int:
         return max(1, -(-len(self._keys) // self.page_size))
 
+    def redraw(self) -> None:
+        """Render the shown page again (its cells' widths changed), the cursor kept."""
+        self._draw(max(self.table.cursor_row, 0))
+
     def action_page(self, step: int) -> None:
+        self.turn(step)
+
+    def turn(self, step: int, *, at_end: bool = False) -> None:
+        """Show the page ``step`` pages on, the cursor on its first (or last) row."""
         page = min(max(self.page + step, 0), self.pages - 1)
         if page != self.page:
             self.page = page
-            self._draw(0)
+            self._draw(self.page_size - 1 if at_end else 0)
 
     def _draw(self, row: int) -> None:
         table = self.table
-        table.clear()
         first = self.page * self.page_size
         self._shown = list(self._keys[first : first + self.page_size])
+        widths = dict(self._fit(self._shown)) if self._fit is not None else self._widths
+        if widths != self._widths:
+            self._widths = widths
+            table.clear(columns=True)
+            for column in self.columns:
+                table.add_column(column.label, key=column.key, width=widths.get(column.key))
+        else:
+            table.clear()
         for index, key in enumerate(self._shown):
             cells = [c if isinstance(c, Text) else Text(str(c)) for c in self._cells(key)]
             table.add_row(*cells, key=str(index))
@@ -209,3 +260,15 @@ class PagedTable(Vertical, Generic[K]):
             return None
         index = int(row_key)
         return self._shown[index] if 0 <= index < len(self._shown) else None
+
+
+def clip(value: str, width: int) -> Text:
+    """A cell cut to ``width`` cells with an ellipsis, as plain text (never markup)."""
+    text = Text(value, no_wrap=True)
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+def cell(value: str) -> Text:
+    """A cell as plain text (never markup) that a fixed-width column cuts with an ellipsis."""
+    return Text(value, no_wrap=True, overflow="ellipsis", end="")
