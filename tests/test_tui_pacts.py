@@ -553,6 +553,45 @@ async def test_continue_creates_next_years_draft_and_opens_it(
     assert stored.pact(new.id or 0).status is PactStatus.DRAFT
 
 
+# -- deleting a pact ----------------------------------------------------------------------------
+
+
+async def test_delete_asks_what_goes_with_the_pact_then_deletes_it(
+    registry: Registry, small: dict[str, int]
+) -> None:
+    caffe = registry.pact(small["caffe"])
+    for day in ("01/03/2021", "08/03/2021"):
+        registry.create_activity(pact_id=caffe.id, title="Caffè", starts_at=f"{day} 10:00")
+    successor = registry.continue_pact(small["caffe"])
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen_of(app).reveal(small["caffe"])  # not next year's edition, of the same title
+        await pilot.pause()
+        assert detail_text(app).splitlines()[1] == caffe.code
+        await pilot.press("d")
+        await pilot.pause()
+        question = screen_text(app)
+        assert "Its 2 activities go with it" in question
+        assert f"{successor.code} continued it" in question
+        await pilot.press("n")  # cancel: nothing happens
+        await pilot.pause()
+        assert registry.store.pacts.exists(small["caffe"])
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert (
+            "Caffè tra vicini" not in table_titles(app)
+            or len([t for t in table_titles(app) if t == "Caffè tra vicini"]) == 1
+        )  # only next year's edition is left
+        assert any(f"Pact {caffe.code} deleted." in n for n in notifications(app))
+    stored = reopened(registry.store.path)
+    assert not stored.store.pacts.exists(small["caffe"])
+    assert stored.store.activities.ids_where("pact_id", small["caffe"]) == []
+    assert stored.pact(successor.id or 0).predecessor_id is None
+
+
 # -- the unsaved-changes guard ---------------------------------------------------------------
 
 
@@ -825,12 +864,12 @@ async def test_readonly_store_disables_new_edit_status_and_continue(
         app = PattiApp(Registry(store, plugins=plugins()))
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            for key in ("n", "e", "s", "c"):
+            for key in ("n", "e", "s", "c", "d"):
                 await pilot.press(key)
                 await pilot.pause()
                 assert isinstance(app.screen, PactsScreen), key
             bindings = app.screen.active_bindings
-            assert all(not bindings[k].enabled for k in ("n", "e", "s", "c"))
+            assert all(not bindings[k].enabled for k in ("n", "e", "s", "c", "d"))
         assert file_state(store_path) == before
 
 

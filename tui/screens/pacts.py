@@ -26,12 +26,13 @@ from textual.widgets import Input, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from patti.core.errors import NotFoundError, PattiError
-from patti.core.i18n import N_, _
+from patti.core.i18n import N_, _, ngettext
 from patti.core.model import Pact, PactStatus
 from patti.core.search import PactEntry, PactIndex
 from patti.core.services import PactQuery, Registry
 from patti.core.text import clean_text, without_controls
 
+from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.pact_editor import PactEditor, TemplatePicker
 from ..dialogs.status import ORDER, StatusDialog
 from ..widgets.pact_detail import PactDetail, pact_types, reference_data
@@ -109,13 +110,14 @@ class PactsScreen(PattiScreen):
         Binding("s", "change_status", N_("Status"), id="pacts.status"),
         Binding("c", "continue_pact", N_("Continue"), id="pacts.continue"),
         Binding("p", "plan", N_("Plan"), id="pacts.plan"),
+        Binding("d", "delete_pact", N_("Delete"), id="pacts.delete"),
         Binding("o", "cycle_sort", N_("Sort"), show=False, id="pacts.sort"),
         Binding("f", "focus_filters", N_("Filters"), show=False, id="pacts.filters"),
         Binding("r", "reset_filters", N_("Reset filters"), show=False, id="pacts.reset"),
     ]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"new_pact", "edit_pact", "change_status", "continue_pact"}
+        {"new_pact", "edit_pact", "change_status", "continue_pact", "delete_pact"}
     )
 
     #: Up to this many pacts are (re)indexed at once (~30 ms); more go to a worker.
@@ -462,6 +464,54 @@ class PactsScreen(PattiScreen):
             markup=False,
         )
         self.app.push_screen(PactEditor(self.registry, pact=new), self._saved)
+
+    @work(exclusive=True, group="pact-delete")
+    async def action_delete_pact(self) -> None:
+        """Delete the highlighted pact after a confirmation that says what goes with it."""
+        pact = self.current_pact()
+        if pact is None or pact.id is None:
+            return
+        store = self.registry.store
+        activities = len(store.activities.ids_where("pact_id", pact.id))
+        successors = [
+            self.registry.pact(i).code for i in store.pacts.ids_where("predecessor_id", pact.id)
+        ]
+        lines = [_("{code} «{title}» will be deleted.").format(code=pact.code, title=pact.title)]
+        if activities:
+            lines.append(
+                ngettext(
+                    "Its {n} activity goes with it, with its attendance and notes.",
+                    "Its {n} activities go with it, with their attendance and notes.",
+                    activities,
+                ).format(n=activities)
+            )
+        if successors:
+            lines.append(
+                _("{codes} continued it: they stay, without the link to it.").format(
+                    codes=", ".join(successors)
+                )
+            )
+        lines.append(_("The daily backup still holds it, until it is rotated away."))
+        sure = await self.app.push_screen_wait(
+            ConfirmDialog(
+                _("Delete the pact?"),
+                "\n".join(lines),
+                confirm_label=_("Delete"),
+                danger=True,
+            )
+        )
+        if not sure:
+            return
+        keys = list(self.table.keys)
+        index = keys.index(pact.id) if pact.id in keys else len(keys)
+        after = keys[index + 1 : index + 2] or keys[max(index - 1, 0) : index]
+        try:
+            self.registry.delete_pact(pact.id, cascade=True)
+        except PattiError as exc:
+            self.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.reload(keep=after[0] if after else None)
+        self.notify(_("Pact {code} deleted.").format(code=pact.code), markup=False)
 
 
 def _status(entry: PactEntry) -> str:
