@@ -22,6 +22,7 @@ from textual.widgets._key_panel import BindingsTable
 from patti.core.errors import PattiError
 from patti.core.i18n import LANGUAGE_NAMES, N_, _, set_language
 from patti.core.plugins import PluginHost
+from patti.core.search import PactIndex, PartnerIndex
 from patti.core.services import Registry
 from patti.core.store import Store
 from patti.core.text import clean_text
@@ -90,6 +91,8 @@ class StoreOpening:
             self.plugins.startup(store)
         say(_("Preparing the lists…"))
         store.warm_indexes()  # no other thread has the store yet
+        PactIndex.of(store).refresh()
+        PartnerIndex.of(store).refresh()
         return Registry(store, plugins=self.plugins), warning
 
     def close(self) -> None:
