@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, ProgressBar
+from textual.worker import Worker, WorkerState
 
 from patti.core.errors import PattiError
+from patti.core.i18n import _
+from patti.core.search import RecordIndex
 from patti.core.services import Registry
 from patti.core.text import clean_text
 
@@ -79,3 +82,70 @@ class PattiScreen(Screen[None]):
         except PattiError as exc:
             self.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
             return None
+
+
+class IndexedScreen(PattiScreen):
+    """A list screen fed by a search index of the store: a big (re)build (the first
+    at province scale, or after a restore) runs in a worker with a progress bar,
+    while the list waits; a small one runs at once.
+
+    Subclasses set :attr:`index`, :attr:`PROGRESS` (the bar's selector) and
+    :attr:`INDEX_GROUP`, and say in :meth:`index_ready` how to show the list.
+    """
+
+    #: Up to this many records are (re)indexed at once (~30 ms); more go to a worker.
+    SYNC_LIMIT: ClassVar[int] = 2_000
+    PROGRESS: ClassVar[str]
+    INDEX_GROUP: ClassVar[str]
+
+    index: RecordIndex[Any]
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self._indexing = False  # a worker is building the index: the list waits for it
+
+    def index_in_background(self) -> bool:
+        """Start a worker when the index has too much to catch up on for one keystroke;
+        ``True`` while one runs (the caller shows the list when it is ready)."""
+        if self._indexing:
+            return True
+        if self.index.pending() <= self.SYNC_LIMIT:
+            return False
+        self._indexing = True
+        bar = self.query_one(self.PROGRESS, ProgressBar)
+        bar.update(total=max(self.index.pending(), 1), progress=0)
+        bar.add_class("-indexing")
+        self.run_worker(
+            lambda: self._build(bar),
+            thread=True,
+            exclusive=True,
+            group=self.INDEX_GROUP,
+            exit_on_error=False,
+        )
+        return True
+
+    def _build(self, bar: ProgressBar) -> None:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
+
+        self.index.refresh(progress)
+        self.app.call_from_thread(self._built)
+
+    def _built(self) -> None:
+        self.query_one(self.PROGRESS, ProgressBar).remove_class("-indexing")
+        self._indexing = False
+        self.index_ready()
+
+    def index_ready(self) -> None:
+        """The worker has built the index: show the list (with what was asked meanwhile)."""
+        raise NotImplementedError
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed build says why once, and leaves the list as it was (no retry loop)."""
+        if not self.is_mounted:
+            return  # the screen went away meanwhile: nothing to show the error on
+        if event.worker.group == self.INDEX_GROUP and event.state is WorkerState.ERROR:
+            self.query_one(self.PROGRESS, ProgressBar).remove_class("-indexing")
+            self._indexing = False
+            error = clean_text(str(event.worker.error))
+            self.notify(error, title=_("Search failed"), severity="error", markup=False)

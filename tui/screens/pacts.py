@@ -23,7 +23,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, ProgressBar, Select, Static
-from textual.worker import Worker, WorkerState
 
 from patti.core.errors import NotFoundError, PattiError
 from patti.core.i18n import N_, _, ngettext
@@ -37,7 +36,7 @@ from ..dialogs.pact_editor import PactEditor, TemplatePicker
 from ..dialogs.status import ORDER, StatusDialog
 from ..widgets.pact_detail import PactDetail, pact_types, reference_data
 from ..widgets.paged_table import Column, PagedTable, PageTable, cell
-from .base import PattiScreen
+from .base import IndexedScreen
 from .planner import open_planner
 
 #: Sort keys the ``o`` key cycles through, with their (untranslated) names.
@@ -74,7 +73,7 @@ FILTERS: tuple[tuple[str, str], ...] = (
 )
 
 
-class PactsScreen(PattiScreen):
+class PactsScreen(IndexedScreen):
     """Every pact, searchable and filtered, with the selected one in detail."""
 
     DEFAULT_CSS = """
@@ -120,8 +119,8 @@ class PactsScreen(PattiScreen):
         {"new_pact", "edit_pact", "change_status", "continue_pact", "delete_pact"}
     )
 
-    #: Up to this many pacts are (re)indexed at once (~30 ms); more go to a worker.
-    SYNC_LIMIT: ClassVar[int] = 2_000
+    PROGRESS: ClassVar[str] = "#pact-progress"
+    INDEX_GROUP: ClassVar[str] = "pact-index"
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -130,7 +129,6 @@ class PactsScreen(PattiScreen):
         self._choices: dict[str, list[Any]] = {}
         self._keep: int | None = None
         self._shown: int | None = None
-        self._indexing = False  # a worker is building the index: the list waits for it
         self._drawn = -2  # the index version the rows were drawn at
 
     def compose_body(self) -> ComposeResult:
@@ -173,40 +171,13 @@ class PactsScreen(PattiScreen):
     def reload(self, keep: int | None = None) -> None:
         """Bring the index up to date with the store, then show the list again."""
         self._keep = keep if keep is not None else self._keep or self.table.current()
-        if self._indexing:
+        if self.index_in_background():
             return  # the worker's result shows the list, with this cursor
-        if self.index.pending() > self.SYNC_LIMIT:
-            self._indexing = True
-            bar = self.query_one("#pact-progress", ProgressBar)
-            bar.update(total=max(len(self.registry.store.pacts), 1), progress=0)
-            bar.add_class("-indexing")
-            self._index_in_worker(bar)
-            return
         self.index.refresh()
         self._indexed()
 
-    @work(thread=True, exclusive=True, group="pact-index", exit_on_error=False)
-    def _index_in_worker(self, bar: ProgressBar) -> None:
-        def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
-
-        self.index.refresh(progress)
-        self.app.call_from_thread(self._index_ready)
-
-    def _index_ready(self) -> None:
-        self.query_one("#pact-progress", ProgressBar).remove_class("-indexing")
-        self._indexing = False
+    def index_ready(self) -> None:
         self.reload()  # what changed while the worker ran, then the list
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed build says why once, and leaves the list as it was (no retry loop)."""
-        if not self.is_mounted:
-            return  # the screen went away meanwhile: nothing to show the error on
-        if event.worker.group == "pact-index" and event.state is WorkerState.ERROR:
-            self.query_one("#pact-progress", ProgressBar).remove_class("-indexing")
-            self._indexing = False
-            error = clean_text(str(event.worker.error))
-            self.notify(error, title=_("Search failed"), severity="error", markup=False)
 
     def _indexed(self) -> None:
         self._update_choices()

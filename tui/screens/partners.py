@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, ProgressBar, Select
-from textual.worker import Worker, WorkerState
 
 from patti.core.errors import IntegrityError, NotFoundError, PattiError
 from patti.core.i18n import N_, _
@@ -34,7 +33,7 @@ from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.partner_editor import PartnerEditor
 from ..widgets.paged_table import Column, PagedTable, clip
 from ..widgets.partner_detail import PartnerDetail, describe_partner, reference_data
-from .base import PattiScreen
+from .base import IndexedScreen
 
 #: Cell widths: the three columns fit beside the detail pane at 120 columns; the pane
 #: shows the whole name.
@@ -44,7 +43,7 @@ NAME_WIDTH, KIND_WIDTH, ZONES_WIDTH = 34, 16, 14
 LIST_PAGE = 100
 
 
-class PartnersScreen(PattiScreen):
+class PartnersScreen(IndexedScreen):
     """Every partner, searchable and filterable, with the highlighted one in detail."""
 
     DEFAULT_CSS = """
@@ -102,8 +101,8 @@ class PartnersScreen(PattiScreen):
     #: Actions that need a partner under the cursor.
     ROW_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit_partner", "delete_partner"})
 
-    #: Up to this many partners are (re)indexed at once (~20 ms); more go to a worker.
-    SYNC_LIMIT: ClassVar[int] = 2_000
+    PROGRESS: ClassVar[str] = "#partner-progress"
+    INDEX_GROUP: ClassVar[str] = "partners-index"
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -116,7 +115,6 @@ class PartnersScreen(PattiScreen):
         self._keep: int | None = None
         self._reveal = False
         self._options = False
-        self._indexing = False  # a worker is building the index: the list waits for it
         self._drawn = -2  # the index version the rows were drawn at
         #: Known slugs (data and reference data) for the filters and the editor.
         self.zones: list[str] = []
@@ -195,39 +193,12 @@ class PartnersScreen(PattiScreen):
         if keep is not None:
             self._keep, self._reveal = keep, reveal
         self._options = self._options or options
-        if self._indexing:
+        if self.index_in_background():
             return  # the worker's result draws the list with what is asked by then
-        if self.index.pending() > self.SYNC_LIMIT:
-            self._indexing = True
-            bar = self.query_one("#partner-progress", ProgressBar)
-            bar.update(total=max(len(self.registry.store.partners), 1), progress=0)
-            bar.add_class("-indexing")
-            self._index_in_worker(bar)
-            return
         self._show_rows()
 
-    @work(thread=True, exclusive=True, group="partners-index", exit_on_error=False)
-    def _index_in_worker(self, bar: ProgressBar) -> None:
-        def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
-
-        self.index.refresh(progress)
-        self.app.call_from_thread(self._index_ready)
-
-    def _index_ready(self) -> None:
-        self.query_one("#partner-progress", ProgressBar).remove_class("-indexing")
-        self._indexing = False
+    def index_ready(self) -> None:
         self.load(force=True)  # with the search as typed meanwhile
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed build says why once, and leaves the list as it was (no retry loop)."""
-        if not self.is_mounted:
-            return  # the screen went away meanwhile: nothing to show the error on
-        if event.worker.group == "partners-index" and event.state is WorkerState.ERROR:
-            self.query_one("#partner-progress", ProgressBar).remove_class("-indexing")
-            self._indexing = False
-            error = clean_text(str(event.worker.error))
-            self.notify(error, title=_("Search failed"), severity="error", markup=False)
 
     def _show_rows(self) -> None:
         keep, reveal, options = self._keep, self._reveal, self._options
