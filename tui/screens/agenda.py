@@ -491,10 +491,7 @@ class AgendaScreen(PattiScreen):
         )
         if not sure:
             return
-        keys = list(self.table.keys)
-        index = keys.index(activity.id) if activity.id in keys else len(keys)
-        after = keys[index + 1 : index + 2] or keys[max(index - 1, 0) : index]
-        neighbour = after[0] if after else None  # the cursor stays near where it was
+        neighbour = self.table.neighbour(activity.id or 0)  # the cursor stays near
         try:
             self.registry.delete_activity(activity.id or 0)
         except PattiError as exc:

@@ -473,15 +473,13 @@ class PactsScreen(IndexedScreen):
         )
         if not sure:
             return
-        keys = list(self.table.keys)
-        index = keys.index(pact.id) if pact.id in keys else len(keys)
-        after = keys[index + 1 : index + 2] or keys[max(index - 1, 0) : index]
+        neighbour = self.table.neighbour(pact.id)
         try:
             self.registry.delete_pact(pact.id, cascade=True)
         except PattiError as exc:
             self.notify(clean_text(str(exc)), severity="error", timeout=10, markup=False)
             return
-        self.reload(keep=after[0] if after else None)
+        self.reload(keep=neighbour)
         self.notify(_("Pact {code} deleted.").format(code=pact.code), markup=False)
 
 

@@ -235,6 +235,14 @@ class PagedTable(Vertical, Generic[K]):
             )
         self.query_one(".paged-status", Static).update(Text(text))
 
+    def neighbour(self, key: K) -> K | None:
+        """The row after ``key`` (else the one before): where the cursor goes when the
+        row of ``key`` is deleted."""
+        keys = list(self.keys)
+        index = keys.index(key) if key in keys else len(keys)
+        after = keys[index + 1 : index + 2] or keys[max(index - 1, 0) : index]
+        return after[0] if after else None
+
     def current(self) -> K | None:
         """The key of the row under the cursor."""
         row = self.table.cursor_row
