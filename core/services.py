@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import pydantic
@@ -491,6 +491,11 @@ class Registry:
             candidates = table.raw_where_any(
                 partner_ids=[q.partner_id], place_partner_id=[q.partner_id]
             )
+        elif q.date_from and q.date_to and 0 <= (q.date_to - q.date_from).days <= 92:
+            days = (
+                q.date_from + timedelta(days=n) for n in range((q.date_to - q.date_from).days + 1)
+            )
+            candidates = table.raw_where_any(**{"starts_at:day": [d.isoformat() for d in days]})
         else:
             candidates = table.raw_items()
         for activity_id, doc in candidates:

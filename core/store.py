@@ -119,7 +119,8 @@ class FieldIndex:
     def __init__(self, store: Store, table: str, path: str) -> None:
         self._store = store
         self._table = table
-        self._path = tuple(path.split("."))
+        self._day = path.endswith(":day")  # "starts_at:day": the date part of a datetime
+        self._path = tuple(path.removesuffix(":day").split("."))
         self._fold = path == "code"  # pact codes are unique whatever their case
         self._ids: dict[Any, set[int]] | None = None
         self._indexed: dict[int, dict[str, Any]] = {}
@@ -133,6 +134,8 @@ class FieldIndex:
     def _keys(self, doc: dict[str, Any]) -> Iterable[Any]:
         if len(self._path) == 1:  # the common case, without the generator
             value = doc.get(self._path[0])
+            if self._day:
+                return (value[:10],) if isinstance(value, str) else ()
             if not isinstance(value, list):
                 return (str(value).casefold(),) if self._fold else (value,)
             values: Iterable[Any] = value
@@ -236,7 +239,8 @@ class Repository(Generic[R]):
     def ids_where(self, path: str, value: Any) -> list[int]:
         """Ids of the records whose field ``path`` holds ``value``, through an index kept
         current on every commit: ``activities.ids_where("pact_id", 3)``,
-        ``pacts.ids_where("members.partner_id", 7)`` (a list field matches any item)."""
+        ``pacts.ids_where("members.partner_id", 7)`` (a list field matches any item),
+        ``activities.ids_where("starts_at:day", "2025-05-14")`` (the date of a datetime)."""
         index = self._indexes.get(path)
         if index is None:
             index = self._indexes[path] = FieldIndex(self._store, self.table_name, path)
@@ -484,6 +488,7 @@ class Store:
         ("activities", "pact_id"),
         ("activities", "partner_ids"),
         ("activities", "place_partner_id"),
+        ("activities", "starts_at:day"),
         ("pacts", "members.partner_id"),
         ("pacts", "predecessor_id"),
         ("pacts", "code"),

@@ -541,6 +541,9 @@ def test_field_indexes_always_agree_with_a_scan(tmp_path: Path, steps: list[Any]
                     store.add(activity(pacts[which - 1], partner_ids=(members[0],)))
                     assert store.activities.ids_where("pact_id", pacts[which - 1])
                     raise _Abandon
+            every = [i for i, _d in store.activities.raw_items()]
+            assert store.activities.ids_where("starts_at:day", "2025-03-01") == every
+            assert store.activities.ids_where("starts_at:day", "2025-03-02") == []
             for pact_id in pacts:
                 scan = [i for i, d in store.activities.raw_items() if d["pact_id"] == pact_id]
                 assert store.activities.ids_where("pact_id", pact_id) == scan

@@ -182,6 +182,7 @@ class AgendaScreen(PattiScreen):
         self._activities: dict[int, Activity] = {}
         self._pacts: dict[int, tuple[str, str]] = {}  # code and title, for labels
         self._names: dict[int, str] = {}
+        self._choices_at = -1  # the store version the filters were filled at
 
     # -- layout ---------------------------------------------------------------------
 
@@ -225,10 +226,13 @@ class AgendaScreen(PattiScreen):
         """Fill the three filters; a choice that no longer exists falls back to "all".
 
         Options are ``Text`` (never markup), which Select's type-to-search can match."""
+        store = self.registry.store
+        if self._choices_at == store.version:
+            return  # nothing changed since: 10,000 pact options are not rebuilt for nothing
+        self._choices_at = store.version
         self._names.clear()
         # Labels straight from the stored documents: validating 10,000 pacts into models
         # to show their code and title took seconds at province scale.
-        store = self.registry.store
         pacts = store.pacts.raw_by_id()
         self._pacts = {
             i: (str(d.get("code", "")), str(d.get("title", ""))) for i, d in pacts.items()
