@@ -219,9 +219,8 @@ class Registry:
         """A pact by id or by code (``PdC-2021-03``)."""
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
             return self.store.pacts.get(int(ref))
-        for pact_id, doc in self.store.pacts.raw_items():
-            if doc.get("code", "").casefold() == ref.strip().casefold():
-                return self.store.pacts._to_model(pact_id, doc)
+        for pact_id in self.store.pacts.ids_where("code", ref.strip().casefold()):
+            return self.store.pacts.get(pact_id)
         raise NotFoundError(_("No pact with code {code}.").format(code=ref))
 
     def next_pact_code(self, year: int) -> str:
@@ -363,10 +362,8 @@ class Registry:
         ]
         stale = [
             activity_id
-            for activity_id, doc in self.store.activities.raw_items()
-            if doc.get("pact_id") == pact_id
-            and doc.get("status") == ActivityStatus.PLANNED.value
-            and doc.get("kind") in kinds
+            for activity_id, doc in self.store.activities.raw_where("pact_id", pact_id)
+            if doc.get("status") == ActivityStatus.PLANNED.value and doc.get("kind") in kinds
         ]
         with self.store.transaction():
             for activity_id in stale:
@@ -388,11 +385,7 @@ class Registry:
 
     def successors(self, pact_id: int) -> list[Pact]:
         """Pacts that continue ``pact_id`` (the "TO BE CONTINUED" chain)."""
-        return [
-            self.store.pacts._to_model(i, d)
-            for i, d in self.store.pacts.raw_items()
-            if d.get("predecessor_id") == pact_id
-        ]
+        return self.store.pacts.where("predecessor_id", pact_id)
 
     def _refuse_if_cancelled(self, pact: Pact) -> None:
         if pact.status is PactStatus.CANCELLED:
