@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from .dates import format_date
+from .details import mentions_partner, shifted_years, without_partner
 from .errors import NotFoundError, TransitionError, ValidationError
 from .i18n import _
 from .model import (
@@ -197,8 +198,21 @@ class Registry:
         return self.store.update(_changed(current, revision, changes))
 
     def delete_partner(self, partner_id: int, *, detach: bool = False) -> None:
-        """Delete a partner; refused with the reasons while in use, unless ``detach``."""
-        self.store.delete_partner(partner_id, detach=detach)
+        """Delete a partner; refused with the reasons while in use, unless ``detach``.
+
+        Detaching also takes the partner out of the pacts' details (a school or an
+        association listed there), in the same transaction.
+        """
+        if not detach:
+            self.store.delete_partner(partner_id)
+            return
+        with self.store.transaction():
+            for pact_id, doc in list(self.store.pacts.raw_items()):
+                if mentions_partner(doc.get("details"), partner_id):
+                    pact = self.store.pacts._to_model(pact_id, doc)
+                    pact.details = without_partner(pact.details, partner_id)
+                    self.store.update(pact)
+            self.store.delete_partner(partner_id, detach=True)
 
     def list_partners(self, query: PartnerQuery | None = None) -> list[Partner]:
         """Partners matching ``query``, by name.
@@ -295,7 +309,9 @@ class Registry:
         """Start next year's edition: a draft linked to its predecessor, members copied.
 
         Dates are left empty and indicators keep their targets but lose last
-        year's results: the operator fills them in for the new edition.
+        year's results: the operator fills them in for the new edition. The
+        type's details move to the new year (dates, school years), so a planner
+        does not plan the new edition in the old calendar.
         """
         old = self.store.pacts.get(pact_id)
         new_year = year if year is not None else old.year + 1
@@ -303,6 +319,7 @@ class Registry:
             include={"title", "type", "zones", "themes", "objectives", "target_groups", "details"}
         )
         data.update(
+            details=shifted_years(data["details"], new_year - old.year),
             year=new_year,
             code=self.next_pact_code(new_year),
             status=PactStatus.DRAFT,
