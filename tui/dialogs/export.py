@@ -324,6 +324,14 @@ class ExportDialog(ModalScreen[ExportDone | None]):
         except TargetError as exc:
             self.show_error(str(exc))
             return
+        wanted = f".{self.exporter.extension}"
+        if path.suffix.lower() != wanted:  # CSV bytes in a .xlsx: Excel would refuse it
+            self.show_error(
+                _(
+                    "The name ends in “{suffix}”, this format writes {wanted}: change one of them."
+                ).format(suffix=path.suffix or "…", wanted=wanted)
+            )
+            return
         if path.exists() and path != self._replace:
             self._replace = path
             self.show_error(
