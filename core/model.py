@@ -34,6 +34,7 @@ from .i18n import N_, NC_, Label, _, translate_label
 from .text import UNSAFE_CHARACTERS, clean_text
 
 __all__ = [
+    "ACTIVITY_KIND_LABELS",
     "Activity",
     "ActivityStatus",
     "Consent",
@@ -46,6 +47,7 @@ __all__ = [
     "Partner",
     "PartnerKind",
     "Record",
+    "activity_kind_label",
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -250,6 +252,24 @@ class ActivityStatus(LabelledEnum):
             "done": N_("Done"),
             "cancelled": NC_("activity status", "Cancelled"),
         }
+
+
+#: Labels of the activity kinds patti and its built-in plugins use. An activity's kind is
+#: a free slug (a plugin may bring its own), so this is a map, not an enum.
+ACTIVITY_KIND_LABELS: dict[str, Label] = {
+    "visit": NC_("activity kind", "Visit"),
+    "meeting": NC_("activity kind", "Meeting"),
+    "talk": NC_("activity kind", "Talk"),
+    "event": NC_("activity kind", "Event"),
+    "testimony": NC_("activity kind", "Testimony"),
+}
+
+
+def activity_kind_label(kind: str, translations: _gettext.NullTranslations | None = None) -> str:
+    """An activity kind for a reader (in ``translations``' language if given, as exports
+    need); an unknown kind shows as its slug, which is still better than nothing."""
+    label = ACTIVITY_KIND_LABELS.get(kind)
+    return translate_label(label, translations) if label is not None else kind
 
 
 class Model(BaseModel):

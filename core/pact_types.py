@@ -39,7 +39,12 @@ class NoDetails(BaseModel):
 
 @dataclass(frozen=True)
 class Role:
-    """A part partners play in a pact of this type."""
+    """A part partners play in a pact of this type.
+
+    ``kinds`` are the partner kinds (``PartnerKind`` values, e.g. ``"school"``)
+    that can play the role; empty means any kind. The pact editor suggests
+    partners of these kinds first and refuses others for the role.
+    """
 
     name: str
     label_it: str
@@ -47,10 +52,15 @@ class Role:
     min: int = 0
     max: int | None = None
     description: str = ""
+    kinds: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
         return bilingual(self.label_it, self.label_en)
+
+    def accepts(self, kind: str) -> bool:
+        """Whether a partner of ``kind`` can play this role."""
+        return not self.kinds or kind in self.kinds
 
     def describe_count(self) -> str:
         if self.max is None:
@@ -294,6 +304,7 @@ class PactType:
                     "min": r.min,
                     "max": r.max,
                     "description": r.description,
+                    "kinds": sorted(r.kinds),
                 }
                 for r in cls.roles
             ],

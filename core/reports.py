@@ -21,6 +21,8 @@ meaning each, defined here and in ``docs/reports.md``, and shared with
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gettext as _gettext
 import weakref
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
@@ -30,8 +32,15 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 from babel.numbers import format_decimal
 
-from .i18n import current_language
-from .model import ActivityStatus, Pact, PactStatus, PartnerKind
+from .i18n import DOMAIN, LOCALE_DIR, current_language
+from .model import (
+    ACTIVITY_KIND_LABELS,
+    ActivityStatus,
+    Pact,
+    PactStatus,
+    PartnerKind,
+    activity_kind_label,
+)
 from .pact_types import PactType, ReportSection
 from .plugins import PluginError
 from .reference import BASE_THEMES, Theme
@@ -336,12 +345,20 @@ class Labels(JsonReady):
     zones: dict[str, str] = field(default_factory=dict)
     themes_it: dict[str, str] = field(default_factory=dict)
     themes_en: dict[str, str] = field(default_factory=dict)
+    kinds_it: dict[str, str] = field(default_factory=dict)
+    """Activity kinds (slugs such as ``testimony``) named for a reader."""
+    kinds_en: dict[str, str] = field(default_factory=dict)
 
     def zone(self, key: str) -> str:
         return self.zones.get(key, key)
 
     def theme(self, key: str, language: str) -> str:
         names = self.themes_it if language == "it" else self.themes_en
+        return names.get(key, key)
+
+    def kind(self, key: str, language: str) -> str:
+        """An activity kind's name; an unknown kind (a plugin's own) stays its slug."""
+        names = self.kinds_it if language == "it" else self.kinds_en
         return names.get(key, key)
 
 
@@ -700,8 +717,19 @@ def _reference(plugins: PluginHost | None, index: _Index) -> tuple[list[str], li
         zones=zone_names,
         themes_it={t.key: t.label_it for t in themes},
         themes_en={t.key: t.label_en for t in themes},
+        kinds_it=_kind_labels("it"),
+        kinds_en=_kind_labels("en"),
     )
     return zones, [t.key for t in themes], labels
+
+
+@functools.cache
+def _kind_labels(language: str) -> dict[str, str]:
+    """The known activity kinds in ``language``, whatever the interface's language."""
+    catalog = _gettext.translation(
+        DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True
+    )
+    return {key: activity_kind_label(key, catalog) for key in ACTIVITY_KIND_LABELS}
 
 
 def _type_section(pact_type: type[PactType], pact: Pact, store: Store) -> ReportSection | None:

@@ -37,7 +37,7 @@ from .errors import (
     NotFoundError,
     StoreError,
 )
-from .i18n import _
+from .i18n import _, ngettext
 from .model import Activity, Pact, Partner, Record
 from .storage import (
     FORMAT,
@@ -631,9 +631,12 @@ class Store:
         activity_ids = self.activities.ids_where("pact_id", pact_id)
         if activity_ids and not cascade:
             raise IntegrityError(
-                _(
+                ngettext(
+                    "Pact {code} still has {n} activity: delete it first, "
+                    "or delete the pact together with its activities.",
                     "Pact {code} still has {n} activities: delete them first, "
-                    "or delete the pact together with its activities."
+                    "or delete the pact together with its activities.",
+                    len(activity_ids),
                 ).format(code=pact.code, n=len(activity_ids))
             )
         with self.transaction():
@@ -811,7 +814,8 @@ def _describe_usage(partner: Partner, users: dict[str, list[Any]]) -> str:
             + ("…" if len(users["pacts"]) > 5 else "")
         )
     if users["activities"]:
-        parts.append(_("{n} activities").format(n=len(users["activities"])))
+        n = len(users["activities"])
+        parts.append(ngettext("{n} activity", "{n} activities", n).format(n=n))
     if users["partners"]:
         parts.append(
             _("schools {names}").format(names=", ".join(p.name for p in users["partners"][:5]))

@@ -1067,20 +1067,39 @@ def _plan(
     )
 
 
+def _count(n: int, one: tuple[str, str], many: tuple[str, str]) -> str:
+    """``n`` and its words (Italian, English) in the active language, singular for 1:
+    ``bilingual`` has no plural forms, and "1 gruppi" reads wrong."""
+    return _t(*(one if n == 1 else many)).format(n=n)
+
+
 def _summary(stats: dict[str, Any]) -> list[str]:
     """The figures an operator checks before accepting a plan, in words."""
     return [
-        _t(
-            "{groups} gruppi ({adolescents} adolescenti): {required} incontri richiesti, "
-            "{done} già svolti, {proposed} proposti.",
-            "{groups} groups ({adolescents} adolescents): {required} sessions required, "
-            "{done} already held, {proposed} proposed.",
-        ).format(
-            groups=stats["groups"],
-            adolescents=stats["adolescents"],
-            required=stats["sessions_required"],
-            done=stats["sessions_done"],
-            proposed=stats["sessions_proposed"],
+        "{groups} ({adolescents}): {required}, {done}, {proposed}.".format(
+            groups=_count(
+                stats["groups"], ("{n} gruppo", "{n} group"), ("{n} gruppi", "{n} groups")
+            ),
+            adolescents=_count(
+                stats["adolescents"],
+                ("{n} adolescente", "{n} adolescent"),
+                ("{n} adolescenti", "{n} adolescents"),
+            ),
+            required=_count(
+                stats["sessions_required"],
+                ("{n} incontro richiesto", "{n} session required"),
+                ("{n} incontri richiesti", "{n} sessions required"),
+            ),
+            done=_count(
+                stats["sessions_done"],
+                ("{n} già svolto", "{n} already held"),
+                ("{n} già svolti", "{n} already held"),
+            ),
+            proposed=_count(
+                stats["sessions_proposed"],
+                ("{n} proposto", "{n} proposed"),
+                ("{n} proposti", "{n} proposed"),
+            ),
         ),
         _t(
             "Incontri per relatore da {low} a {high} (scarto {spread}).",
@@ -1120,6 +1139,7 @@ class YouthLegality(PactType):
             "Host oratory",
             min=1,
             description="A parish oratory whose Grest groups meet the speakers.",
+            kinds=frozenset({PartnerKind.PARISH.value}),
         ),
         Role(
             "speaker",

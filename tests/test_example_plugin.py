@@ -182,6 +182,7 @@ def test_types_describes_the_orti_fields_roles_and_planner(cli: Cli) -> None:
             "min": 1,
             "max": 1,
             "description": "The partner that looks after the garden and opens it on work days.",
+            "kinds": [],
         },
         {
             "name": "partner",
@@ -190,6 +191,7 @@ def test_types_describes_the_orti_fields_roles_and_planner(cli: Cli) -> None:
             "min": 1,
             "max": None,
             "description": "",
+            "kinds": [],
         },
     ]
     assert orti["default_themes"] == THEMES
@@ -336,7 +338,7 @@ def test_plan_reports_a_rota_the_plot_keepers_cannot_cover(garden: Garden) -> No
     assert result.exit_code == 0, result.output
     gaps = orjson.loads(result.stdout)["gaps"]
     assert gaps == ["the rota needs 3 plot-keepers a work day, the garden has 1"]
-    assert result.stderr.strip() == "1 requests could not be met."
+    assert result.stderr.strip() == "1 request could not be met."
 
 
 # -- the example's own suite -----------------------------------------------------------------

@@ -216,6 +216,7 @@ def test_hook_register_pact_types(
             "min": 1,
             "max": 3,
             "description": "",
+            "kinds": [],
         }
     ]
     assert set(gardens["fields"]) == {"plots", "water"}

@@ -773,3 +773,67 @@ async def test_the_activity_editor_in_italian(registry: Registry) -> None:
         await fill(pilot, "#field-date", "32/01/2022")
         assert "non è una data valida" in field_error(app, "date")
         assert "^s Salva" in footer_text(app)
+
+
+# -- safe answers and focus ---------------------------------------------------------------------
+
+
+async def test_enter_on_delete_keeps_the_activity(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_delete(app, pilot, activity_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen)
+        assert current_id(app) == activity_id
+    assert file_state(demo_path) == before
+
+
+async def test_enter_on_discard_keeps_editing(registry: Registry, demo_path: Path) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(app, pilot, activity_id)
+        await fill(pilot, "#field-place", "aula 4")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        assert app.screen.query_one("#field-place", Input).value == "aula 4"
+    assert file_state(demo_path) == before
+
+
+async def test_saving_with_errors_goes_to_the_first_field_in_red(
+    registry: Registry, demo_path: Path
+) -> None:
+    activity_id = first_planned(demo_path, *JANUARY)
+    before = file_state(demo_path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(app, pilot, activity_id)
+        await fill(pilot, "#field-time", "25:99")
+        await fill(pilot, "#field-audience_count", "molti")  # the cursor is here, further down
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        assert app.focused is app.screen.query_one("#field-time", Input)
+    assert file_state(demo_path) == before
+
+
+async def test_the_list_has_the_keys_after_the_editor_closes(registry: Registry) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agenda(app, pilot)
+        screen.query_one("#filter-pact", Select).focus()  # "f" took the focus to the filters
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityEditor)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.focused is screen.table.table

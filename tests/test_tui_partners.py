@@ -671,16 +671,20 @@ async def test_delete_of_a_used_partner_is_refused_with_the_reasons(registry: Re
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
-        [refusal] = notifications(app)
-        assert refusal == (
-            "Alimentari Da Rina is still used by pacts PdC-2020-02; 1 activities: "
+        reasons = (
+            "Alimentari Da Rina is still used by pacts PdC-2020-02; 1 activity: "
             "remove it there first, or detach it and delete."
         )
         assert isinstance(app.screen, ConfirmDialog)  # the second, explicit choice
         assert "Detach and delete" in screen_text(app)
+        message = app.screen.query_one("#confirm-message").render()
+        assert isinstance(message, Content)
+        assert reasons in message.plain  # the question gives the reasons...
+        assert notifications(app) == []  # ...so no "Not deleted" toast over it yet
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, PartnersScreen)
+        assert notifications(app) == [reasons]  # declined: now it is "Not deleted"
         assert len(table(app).keys) == DEMO_PARTNERS
     assert file_state(path) == before
 
@@ -751,3 +755,103 @@ async def test_italian_labels(registry: Registry) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert italian[6] in screen_text(app)
+
+
+# -- safe answers, focus and the form's banner ------------------------------------------------
+
+
+async def test_d_then_enter_twice_deletes_and_detaches_nothing(registry: Registry) -> None:
+    """Enter answers "no" to a delete: Enter pressed once too often must not detach a
+    partner from its pacts."""
+    path = registry.store.path
+    before = file_state(path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_partners(app, pilot)  # the cursor on a partner in use
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(top(app), ConfirmDialog)
+        assert "n, Esc or Enter: cancel" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert top(app) is screen
+        await pilot.press("enter")
+        await settle(pilot)
+        assert top(app) is screen
+        assert len(table(app).keys) == DEMO_PARTNERS
+        assert notifications(app) == []
+    assert file_state(path) == before
+
+
+async def test_enter_on_detach_and_delete_keeps_the_partner(registry: Registry) -> None:
+    path = registry.store.path
+    before = file_state(path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_partners(app, pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")  # the first question, on purpose
+        await pilot.pause()
+        assert isinstance(top(app), ConfirmDialog)  # "Detach and delete?"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(top(app), PartnersScreen)
+        assert [n.title for n in app._notifications] == ["Not deleted"]
+    assert file_state(path) == before
+
+
+async def test_enter_on_discard_keeps_editing(registry: Registry) -> None:
+    path = registry.store.path
+    before = file_state(path)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_partners(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Bozza", "escape")
+        await pilot.pause()
+        assert isinstance(top(app), ConfirmDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(top(app), PartnerEditor)
+        assert top(app).query_one("#p-name", Input).value == "Bozza"
+    assert file_state(path) == before
+
+
+async def test_the_list_has_the_keys_after_the_form_closes(registry: Registry) -> None:
+    """Enter put the focus on the detail; after the form the arrows move the cursor."""
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_partners(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is screen.query_one("#partner-detail-scroll")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(top(app), PartnerEditor)
+        await pilot.press("ctrl+s")  # saved as it was
+        await settle(pilot)
+        assert top(app) is screen
+        assert app.focused is table(app).table
+        first = table(app).current()
+        await pilot.press("down")
+        await pilot.pause()
+        assert table(app).current() != first
+
+
+async def test_the_forms_banner_goes_with_the_last_field_in_red(registry: Registry) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_partners(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await type_into(pilot, "#p-name", "")
+        await type_into(pilot, "#p-tags", "Centro Storico")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert set(errors(app)) == {"p-name", "p-tags", "form"}
+        await type_into(pilot, "#p-name", "Alimentari Da Rina")
+        assert set(errors(app)) == {"p-tags", "form"}, "one field is still red"
+        await type_into(pilot, "#p-tags", "centro-storico")
+        assert errors(app) == {}

@@ -293,7 +293,7 @@ async def test_gaps_and_plugin_text_show_literally(toy: Registry) -> None:
         assert app.is_running
         summary = text_of(screen, "#planner-summary")
         assert f"{MARKUP_PAYLOADS[3]} two talks" in summary
-        assert "1 requests could not be met." in summary
+        assert "1 request could not be met." in summary
         assert f"{MARKUP_PAYLOADS[0]} hall" in screen_text(app)
         await pilot.press("t", "t")
         await pilot.pause()

@@ -83,8 +83,8 @@ async def test_built_in_plugins_are_listed_with_what_they_add(store: Store) -> N
         assert {"community_ties", "school_testimonies", "youth_legality", "crema"} <= set(listed)
         _name, distribution, _version, builtin, adds, hooks = listed["school_testimonies"]
         assert (distribution, builtin) == ("patti", "yes")
-        assert adds == "pact types: school_testimonies"
-        assert "register_pact_types" in hooks
+        assert adds == "pact types: Itinerant testimonies of volunteering and active citizenship"
+        assert "adds pact types" in hooks
         assert "No plugin failed." in text(screen, "#plugin-failures")
 
 
@@ -100,11 +100,11 @@ async def test_a_third_party_plugin_shows_its_distribution_and_version(store: St
             "1.2.3",
             "no",
             "palette commands: Ring",
-            "register_palette_commands",
+            "adds command palette entries",
         ]
         detail = text(screen, "#plugin-detail")
         assert "patti-bell 1.2.3 (installed)" in detail
-        assert "Hooks: register_palette_commands" in detail
+        assert "adds command palette entries  register_palette_commands" in detail
 
 
 async def test_a_failed_plugin_is_listed_with_its_stage_and_error(store: Store) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -29,6 +29,8 @@ from patti.core.text import clean_text
 
 from .commands import (
     PALETTE_PLACEHOLDER,
+    THEME_PLACEHOLDER,
+    PattiCommandPalette,
     language_commands,
     localise_active_bindings,
     navigation_commands,
@@ -308,8 +310,22 @@ class PattiApp(App[None]):
         open_already = any(isinstance(s, CommandPalette) for s in self.screen_stack)
         if self.use_command_palette and not open_already:
             self.push_screen(
-                CommandPalette(placeholder=_(PALETTE_PLACEHOLDER), id="--command-palette")
+                PattiCommandPalette(placeholder=_(PALETTE_PLACEHOLDER), id="--command-palette")
             )
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, with its placeholder in the operator's language."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(
+            PattiCommandPalette(providers=[ThemeProvider], placeholder=_(THEME_PLACEHOLDER))
+        )
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Translate the keys of a Textual widget as it takes focus, so the footer shows
+        them in the operator's language (a Select's open list: "esc Dismiss menu")."""
+        localise_active_bindings(event.widget.screen)
+        event.widget.screen.refresh_bindings()
 
 
 #: A store file this big takes a noticeable time to load (about 0.1 s per 10 MB): the UI

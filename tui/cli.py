@@ -22,6 +22,7 @@ import orjson
 from patti.core import __version__
 from patti.core.dates import format_date, format_datetime, parse_date
 from patti.core.errors import ForeignFileError, NewerSchemaError, PattiError, StoreCorruptError
+from patti.core.formats import format_size, record_counts
 from patti.core.i18n import LANGUAGES, _, ngettext, set_language
 from patti.core.model import ActivityStatus, PactStatus, PartnerKind, Record
 from patti.core.plugins import PluginHost, get_plugin_host, set_plugin_host
@@ -358,11 +359,7 @@ def _guard_command(command: click.Command, host: PluginHost, plugin: str) -> Non
 def _backup_commands(cli: click.Group) -> None:
     from patti.core import backup as backups_
 
-    def size_text(size: int) -> str:
-        return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1048576:.1f} MB"
-
-    def counts_text(counts: dict[str, int]) -> str:
-        return _("{partners} partners, {pacts} pacts, {activities} activities").format(**counts)
+    size_text, counts_text = format_size, record_counts
 
     @cli.command(help=_("Write a backup of the store (default: its backups folder)."))
     @click.option(
@@ -888,9 +885,11 @@ def _pact_commands(cli: click.Group) -> None:
         pact = registry.pact(ref)
         removed = registry.delete_pact(pact.id or 0, cascade=cascade)
         click.echo(
-            _("Pact {code} deleted ({n} activities with it).").format(
-                code=pact.code, n=len(removed)
-            )
+            ngettext(
+                "Pact {code} deleted ({n} activity with it).",
+                "Pact {code} deleted ({n} activities with it).",
+                len(removed),
+            ).format(code=pact.code, n=len(removed))
         )
 
 
@@ -1213,7 +1212,13 @@ def _plugin_commands(cli: click.Group) -> None:
                     )
                 )
         if plan.gaps:
-            click.echo(_("{n} requests could not be met.").format(n=len(plan.gaps)), err=True)
+            n = len(plan.gaps)
+            click.echo(
+                ngettext(
+                    "{n} request could not be met.", "{n} requests could not be met.", n
+                ).format(n=n),
+                err=True,
+            )
 
 
 def _echo_fields(title: str, rows: Sequence[tuple[str, Any]]) -> None:

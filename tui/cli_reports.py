@@ -24,6 +24,7 @@ from patti.core.exporters import (
     exporters_for,
     pseudonymised_store,
 )
+from patti.core.formats import format_kilobytes
 from patti.core.i18n import _
 from patti.core.storage import atomic_write_bytes
 from patti.core.store import Store
@@ -123,7 +124,7 @@ def _write(exporter: Exporter, context: ExportContext, output: Path | None) -> N
     atomic_write_bytes(output, payload)
     say(
         _("Written {path} ({format}, {size} KB).").format(
-            path=output, format=exporter.name, size=f"{len(payload) / 1024:.1f}"
+            path=output, format=exporter.name, size=format_kilobytes(len(payload))
         )
     )
 

@@ -14,7 +14,11 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from rich.align import Align
+from rich.text import Text
 from textual.app import SystemCommand
+from textual.command import CommandList, CommandPalette
+from textual.widgets.option_list import Option
 
 from patti.core.errors import PattiError
 from patti.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language
@@ -46,6 +50,8 @@ TEXTUAL_TEXTS = (
 )
 
 PALETTE_PLACEHOLDER = N_("Search for commands…")
+THEME_PLACEHOLDER = N_("Search for themes…")
+NO_MATCHES = N_("No matches found")
 
 #: The descriptions of the bindings of Textual 8's own widgets (Input, TextArea,
 #: DataTable, OptionList, Select, Tree, the screen's Tab and Shift+Tab, …) and their
@@ -118,12 +124,14 @@ TEXTUAL_BINDING_TEXTS = (
     N_("Next option"),
     N_("Next tab"),
     N_("Open link"),
+    N_("Open the command palette"),
     N_("Page Down"),
     N_("Page Left"),
     N_("Page Right"),
     N_("Page Up"),
     N_("Page down"),
     N_("Page up"),
+    N_("palette"),
     N_("Paste"),
     N_("Paste text from the clipboard"),
     N_("Press button"),
@@ -152,6 +160,33 @@ TEXTUAL_BINDING_TEXTS = (
     N_("Undo"),
     N_("Up"),
 )
+
+
+class PattiCommandPalette(CommandPalette):
+    """Textual's command palette, saying "no matches" in the operator's language.
+
+    Textual builds that line from an English literal inside
+    ``_start_no_matches_countdown``; this is the same method (Textual 8.2.8) with the
+    text translated.
+    """
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(_(NO_MATCHES), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:  # discovery mode: nothing typed, so nothing failed to match
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
 
 def translated(commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:

@@ -1,4 +1,5 @@
-"""Binding descriptions in the language active when a screen is built.
+"""Binding descriptions in the language active when a screen is built, and numbers
+written the way the operator's language writes them.
 
 Textual merges ``BINDINGS`` when a class is created, so a ``_()`` in a class
 body would freeze the language of whoever imported the module first.

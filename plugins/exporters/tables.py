@@ -291,7 +291,11 @@ def _partner_kinds(context: ExportContext) -> Table:
 
 def _activity_kinds(context: ExportContext) -> Table:
     _ = context.gettext
-    rows = [(k or _("(no kind)"), n) for k, n in context.report.activities.by_kind.items()]
+    labels = context.report.labels
+    rows = [
+        (labels.kind(k, context.language) if k else _("(no kind)"), n)
+        for k, n in context.report.activities.by_kind.items()
+    ]
     columns = (_("Kind"), _("Activities done or planned"))
     return _table("activity_kinds", _("Activities by kind"), columns, rows)
 

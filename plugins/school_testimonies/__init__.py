@@ -533,9 +533,21 @@ class SchoolTestimonies(PactType):
     Details = SchoolTestimoniesDetails
     roles: ClassVar[tuple[Role, ...]] = (
         Role("promoter", "Promotore", "Promoter", min=0, max=2),
-        Role("school_institute", "Istituto comprensivo", "School institute", min=0),
-        Role("school", "Scuola", "School", min=1),
-        Role("association", "Associazione", "Association", min=1),
+        Role(
+            "school_institute",
+            "Istituto comprensivo",
+            "School institute",
+            min=0,
+            kinds=frozenset({PartnerKind.SCHOOL_INSTITUTE.value}),
+        ),
+        Role("school", "Scuola", "School", min=1, kinds=frozenset({PartnerKind.SCHOOL.value})),
+        Role(
+            "association",
+            "Associazione",
+            "Association",
+            min=1,
+            kinds=frozenset(k.value for k in TESTIFYING_KINDS),
+        ),
     )
     default_themes = ("volunteering", "active-citizenship", "mutual-knowledge")
     default_indicators = (
@@ -815,20 +827,38 @@ def _plan_from(
     )
 
 
+def _count(n: int, one: tuple[str, str], many: tuple[str, str]) -> str:
+    """``n`` and its words (Italian, English) in the active language, singular for 1:
+    ``bilingual`` has no plural forms, and "1 classi" reads wrong."""
+    return _t(*(one if n == 1 else many)).format(n=n)
+
+
 def _summary(stats: dict[str, Any]) -> list[str]:
     """The figures an operator checks before accepting a plan, in words."""
     lines = [
-        _t(
-            "{classes} classi in {schools} scuole: {requested} testimonianze richieste, "
-            "{done} già svolte, {planned} proposte.",
-            "{classes} classes in {schools} schools: {requested} testimonies requested, "
-            "{done} already done, {planned} proposed.",
-        ).format(
-            classes=stats["classes"],
-            schools=stats["schools"],
-            requested=stats["visits_requested"],
-            done=stats["visits_done"],
-            planned=stats["visits_planned"],
+        # "in" is the same word in both languages.
+        "{classes} in {schools}: {requested}, {done}, {planned}.".format(
+            classes=_count(
+                stats["classes"], ("{n} classe", "{n} class"), ("{n} classi", "{n} classes")
+            ),
+            schools=_count(
+                stats["schools"], ("{n} scuola", "{n} school"), ("{n} scuole", "{n} schools")
+            ),
+            requested=_count(
+                stats["visits_requested"],
+                ("{n} testimonianza richiesta", "{n} testimony requested"),
+                ("{n} testimonianze richieste", "{n} testimonies requested"),
+            ),
+            done=_count(
+                stats["visits_done"],
+                ("{n} già svolta", "{n} already done"),
+                ("{n} già svolte", "{n} already done"),
+            ),
+            planned=_count(
+                stats["visits_planned"],
+                ("{n} proposta", "{n} proposed"),
+                ("{n} proposte", "{n} proposed"),
+            ),
         ),
         _t(
             "Associazioni: {used} di {total} coinvolte, {full} al massimo delle visite; "

@@ -563,6 +563,20 @@ class ActivityEditor(ModalScreen[Activity | None]):
         if not name:
             self._fields_banner = False
 
+    def _focus_first_error(self) -> None:
+        """The cursor goes to the first field in red, as the partner form does: on a long
+        form the operator need not look for it (nor Tab through the fields to it)."""
+        for error in self.query(".form-error.-shown").exclude("#activity-error"):
+            name = (error.id or "").removeprefix("field-").removesuffix("-error")
+            if name in ("pact", "host", "partners"):
+                picker = "#partner-picker" if name == "partners" else f"#{name}-picker"
+                self.query_one(picker, PartnerPicker).focus_input()
+                return
+            found = self.query(f"#field-{name}")
+            if found:
+                found.first().focus()
+                return
+
     def _clear_errors(self) -> None:
         for error in self.query(".form-error").results(Static):
             error.update("")
@@ -629,6 +643,7 @@ class ActivityEditor(ModalScreen[Activity | None]):
     def action_save(self) -> None:
         fields = self.collect()
         if fields is None:
+            self._focus_first_error()
             self.notify(
                 _("Not saved: correct the fields marked in red."),
                 severity="error",
@@ -658,6 +673,7 @@ class ActivityEditor(ModalScreen[Activity | None]):
         name = FIELD_OF_MODEL.get((field or "").split(".")[0])
         if name is not None:
             self._show_error(name, message)
+            self._focus_first_error()
         self._summary(message)
         self.notify(
             message, title=title or _("Not saved"), severity="error", timeout=10, markup=False

@@ -22,8 +22,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
     Title and message are shown as plain text: a message usually quotes
     stored data (a file name, a pact's code), which must never be parsed as
-    markup. ``y``/Enter confirm, ``n``/Escape cancel; the confirm button has
-    the focus, so Enter does what it says.
+    markup. ``y`` confirms, ``n``/Escape cancel. Enter presses the focused
+    button: the confirm button for a harmless question, the cancel button
+    when ``safe_default`` (by default: whenever ``danger``), so that a
+    stray Enter, or Enter pressed once too often, never deletes or
+    discards anything.
     """
 
     DEFAULT_CSS = """
@@ -66,7 +69,6 @@ class ConfirmDialog(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", N_("Confirm"), id="confirm.yes"),
-        Binding("enter", "confirm", N_("Confirm"), show=False, id="confirm.enter"),
         Binding("n", "cancel", N_("Cancel"), id="confirm.no"),
         Binding("escape", "cancel", N_("Cancel"), show=False, id="confirm.escape"),
     ]
@@ -79,6 +81,7 @@ class ConfirmDialog(ModalScreen[bool]):
         confirm_label: str | None = None,
         cancel_label: str | None = None,
         danger: bool = False,
+        safe_default: bool | None = None,
     ) -> None:
         super().__init__(classes="-danger" if danger else None)
         localise_bindings(self)
@@ -87,13 +90,19 @@ class ConfirmDialog(ModalScreen[bool]):
         self._confirm_label = confirm_label or _("Confirm")
         self._cancel_label = cancel_label or _("Cancel")
         self._danger = danger
+        self._safe_default = danger if safe_default is None else safe_default
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(self._title, id="confirm-title")
             with VerticalScroll(id="confirm-scroll"):
                 yield Static(self._message, id="confirm-message")
-            yield Static(Content(_("y or Enter: confirm · n or Esc: cancel")), id="confirm-keys")
+            keys = (
+                _("y: confirm · n, Esc or Enter: cancel")
+                if self._safe_default
+                else _("y or Enter: confirm · n or Esc: cancel")
+            )
+            yield Static(Content(keys), id="confirm-keys")
             with Horizontal(id="confirm-buttons"):
                 yield Button(Content(self._cancel_label), variant="default", id="confirm-cancel")
                 yield Button(
@@ -104,7 +113,9 @@ class ConfirmDialog(ModalScreen[bool]):
         yield Footer()  # a modal hides the screen's footer: the dialog shows its own keys
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-ok", Button).focus()
+        # Enter presses the focused button (a Button's own binding): the safe one if asked.
+        default = "#confirm-cancel" if self._safe_default else "#confirm-ok"
+        self.query_one(default, Button).focus()
 
     def action_confirm(self) -> None:
         self.dismiss(True)

@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from patti.core.errors import PattiError
 from patti.core.exporters import Exporter, Subject, export, export_context, exporters_for
+from patti.core.formats import format_kilobytes
 from patti.core.i18n import N_, _, current_language
 from patti.core.plugins import PluginHost
 from patti.core.services import Registry
@@ -53,7 +54,7 @@ class ExportDone:
     def message(self) -> str:
         """What to tell the operator (the same words as ``patti report --output``)."""
         return _("Written {path} ({format}, {size} KB).").format(
-            path=self.path, format=self.format, size=f"{self.size / 1024:.1f}"
+            path=self.path, format=self.format, size=format_kilobytes(self.size)
         )
 
 

@@ -25,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, TextArea
@@ -33,8 +34,8 @@ from textual.widgets.option_list import Option
 from patti.core.dates import format_date, parse_date
 from patti.core.errors import PattiError, ValidationError
 from patti.core.i18n import N_, _
-from patti.core.model import Pact
-from patti.core.pact_types import PactType
+from patti.core.model import Pact, PartnerKind
+from patti.core.pact_types import PactType, Role
 from patti.core.services import Registry
 from patti.core.text import clean_text
 
@@ -68,6 +69,14 @@ COMMON = {name for name, _label in LINE_FIELDS + BLOCK_FIELDS} | {"type"}
 
 #: Roles offered when the pact's type is not registered (no plugins): free slugs.
 FALLBACK_ROLES = ("partner", "lead", "promoter", "host")
+
+
+def kind_label(kind: str) -> str:
+    """A partner kind's label; a kind patti does not know (a plugin's) as it is."""
+    try:
+        return PartnerKind(kind).label
+    except ValueError:
+        return kind
 
 
 def split_list(text: str) -> list[str]:
@@ -158,6 +167,7 @@ class ConfirmDiscard(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "keep", N_("Keep editing"), id="discard.keep"),
+        Binding("y", "discard", N_("Discard changes"), id="discard.yes"),
     ]
 
     def __init__(self) -> None:
@@ -182,6 +192,10 @@ class ConfirmDiscard(ModalScreen[bool]):
 
     def action_keep(self) -> None:
         self.dismiss(False)
+
+    def action_discard(self) -> None:
+        """``y``, as in the other editors' discard questions (Enter keeps editing)."""
+        self.dismiss(True)
 
 
 class MemberList(OptionList):
@@ -257,6 +271,9 @@ class PactEditor(ModalScreen[Pact | None]):
     PactEditor #member-role {
         width: 36;
     }
+    PactEditor #member-role > SelectOverlay {
+        max-height: 8;  /* the room the member picker keeps below its row */
+    }
     PactEditor #member-list {
         height: auto;
         max-height: 10;
@@ -287,6 +304,9 @@ class PactEditor(ModalScreen[Pact | None]):
         Binding("ctrl+s", "save", N_("Save"), id="editor.save", priority=True),
         Binding("escape", "close", N_("Close"), id="editor.close"),
     ]
+
+    #: The banner on top only points at the fields in red (not a refusal): it goes with them.
+    _fields_banner = False
 
     def __init__(
         self,
@@ -448,15 +468,40 @@ class PactEditor(ModalScreen[Pact | None]):
             yield Select(
                 options, value=options[0][1], allow_blank=False, id="member-role", compact=True
             )
-            yield PartnerPicker(
+            picker = PartnerPicker(
                 self._partner_choices(),
                 placeholder=_("type a partner's name, Enter adds it"),
                 id="member-picker",
             )
+            picker.prefer(self._role_kinds(options[0][1]))
+            yield picker
         yield Static(id="field-members-error", classes="form-error")
 
     def _partner_choices(self) -> list[Choice]:
-        return [Choice(p.id or 0, p.name, p.kind.label) for p in self.registry.list_partners()]
+        return [
+            Choice(p.id or 0, p.name, p.kind.label, p.kind.value)
+            for p in self.registry.list_partners()
+        ]
+
+    def _role(self, name: str) -> Role | None:
+        return self.pact_type.role(name) if self.pact_type is not None else None
+
+    def _role_kinds(self, name: str) -> frozenset[str]:
+        """The partner kinds the role takes (none: any kind)."""
+        role = self._role(name)
+        return role.kinds if role is not None else frozenset()
+
+    @on(Select.Changed, "#member-role")
+    def _role_changed(self, event: Select.Changed) -> None:
+        """Partners of the kinds the new role takes come first among the suggestions."""
+        event.stop()
+        kinds = self._role_kinds(event.value) if isinstance(event.value, str) else frozenset()
+        self.query_one("#member-picker", PartnerPicker).prefer(kinds)
+
+    @on(DescendantFocus, "#member-role")
+    def _role_focused(self, event: DescendantFocus) -> None:
+        """Scroll the row up so the roles' drop-down opens inside the dialog, not on the footer."""
+        self.call_after_refresh(self.query_one("#member-picker", PartnerPicker).reveal)
 
     def _details_fields(self) -> ComposeResult:
         if self.pact_type is None:
@@ -537,6 +582,18 @@ class PactEditor(ModalScreen[Pact | None]):
                 ),
             )
             return
+        chosen = self._role(role)
+        if chosen is not None and choice.kind and not chosen.accepts(choice.kind):
+            self._field_error(
+                error,
+                _("Not added: {name} is “{kind}”; the role {role} takes: {kinds}.").format(
+                    name=choice.name,
+                    kind=kind_label(choice.kind),
+                    role=chosen.label,
+                    kinds=", ".join(sorted(kind_label(k) for k in chosen.kinds)),
+                ),
+            )
+            return
         error.remove_class("-shown")
         self.members.append({"partner_id": choice.partner_id, "role": role})
         self._show_members(highlight=len(self.members) - 1)
@@ -613,6 +670,31 @@ class PactEditor(ModalScreen[Pact | None]):
         for error in self.query(".form-error").results(Static):
             error.update("")
             error.remove_class("-shown")
+        self._fields_banner = False
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(LabelPicker.Changed)
+    def _maybe_fixed(self, event: Input.Changed | TextArea.Changed | LabelPicker.Changed) -> None:
+        """A title typed in answers its message; once no field is red the banner goes too
+        (later: the form's own checks, and the details form's, run first)."""
+        if (
+            isinstance(event, Input.Changed)
+            and event.input.id == "field-title"
+            and event.value.strip()
+        ):
+            error = self.query_one("#field-title-error", Static)
+            error.update("")
+            error.remove_class("-shown")
+        if self._fields_banner:
+            self.call_later(self._drop_fields_banner)
+
+    def _drop_fields_banner(self) -> None:
+        if self._fields_banner and not self.query(".form-error.-shown").exclude("#editor-error"):
+            banner = self.query_one("#editor-error", Static)
+            banner.update("")
+            banner.remove_class("-shown")
+            self._fields_banner = False
 
     def show_error(self, field: str | None, message: str) -> None:
         """``message`` under ``field`` (a service's ``ValidationError.field``) and on top."""
@@ -705,6 +787,7 @@ class PactEditor(ModalScreen[Pact | None]):
                 self.query_one("#editor-error", Static),
                 _("Not saved: correct the fields marked in red."),
             )
+            self._fields_banner = True
             return None
         return fields
 

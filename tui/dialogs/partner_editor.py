@@ -181,6 +181,8 @@ class FormScreen(ModalScreen[T]):
         localise_bindings(self)
         self._initial: object = None
         self.ready = False
+        #: The message at the foot only points at the fields in red: it goes with the last.
+        self._fields_banner = False
 
     def on_mount(self) -> None:
         self._initial = self.state()
@@ -231,6 +233,18 @@ class FormScreen(ModalScreen[T]):
         self.query_one(f"#{name}-error", FieldError).say(message)
         for widget in self.query(f"#{name}"):
             widget.set_class(bool(message), "-invalid")
+        if name == "form":
+            self._fields_banner = False
+        elif not message and self._fields_banner and not self._fields_in_red():
+            self.show_error("form", None)  # the last field in red was corrected
+
+    def _fields_in_red(self) -> bool:
+        return any(e.message for e in self.query(FieldError) if e.id != "form-error")
+
+    def show_fields_banner(self, message: str) -> None:
+        """``message`` at the foot, about the fields in red: it goes once they are right."""
+        self.show_error("form", message)
+        self._fields_banner = True
 
     @on(Button.Pressed, "#form-save")
     def _save_pressed(self, event: Button.Pressed) -> None:
@@ -604,6 +618,11 @@ class PartnerEditor(FormScreen[Partner | None]):
         if self.ready and field in ("name", *SLUG_FIELDS):
             self._check(field)
 
+    @on(TextArea.Changed, "#p-notes")
+    def _notes_changed(self) -> None:
+        if self.ready:
+            self._check("notes")
+
     @on(LabelPicker.Changed)
     def _picked(self, event: LabelPicker.Changed) -> None:
         """Acting on a picker answers its message; what is typed is checked on saving."""
@@ -688,7 +707,7 @@ class PartnerEditor(FormScreen[Partner | None]):
         if problems:
             first = problems[0]
             self.query_one("#p-notes" if first == "notes" else f"#p-{first}").focus()
-            self.show_error("form", _("Correct the fields marked in red: nothing was saved."))
+            self.show_fields_banner(_("Correct the fields marked in red: nothing was saved."))
             return
         changes: dict[str, Any] = {
             "name": clean_text(self._raw("name")),

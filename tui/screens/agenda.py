@@ -29,7 +29,7 @@ from textual.widgets import Select, Static
 from patti.core.dates import format_date, format_datetime
 from patti.core.errors import NotFoundError, PattiError
 from patti.core.i18n import N_, _, current_language
-from patti.core.model import Activity, ActivityStatus, PartnerKind
+from patti.core.model import Activity, ActivityStatus, PartnerKind, activity_kind_label
 from patti.core.services import ActivityQuery, Registry
 from patti.core.text import clean_text
 
@@ -220,6 +220,12 @@ class AgendaScreen(PattiScreen):
         self._load_choices()
         self.load(keep=self.table.current())
 
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (or another screen): the list has the keys again, wherever
+        the focus was (the detail pane, a filter), so ↓ moves the cursor at once."""
+        if self.is_mounted:
+            self.table.focus_table()
+
     # -- reading the store ----------------------------------------------------------
 
     def _load_choices(self) -> None:
@@ -362,7 +368,7 @@ class AgendaScreen(PattiScreen):
             )
             when = f"{when} – {end}"
         field(_("When"), when)
-        field(_("Kind"), activity.kind)
+        field(_("Kind"), activity_kind_label(activity.kind))
         field(_("Place"), self.place_of(activity))
         audience = activity.audience
         if activity.audience_count is not None:

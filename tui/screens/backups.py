@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from patti.core import backup as backups
 from patti.core.dates import format_datetime
 from patti.core.errors import PattiError
+from patti.core.formats import format_size, record_counts
 from patti.core.i18n import N_, _, ngettext
 from patti.core.services import Registry
 from patti.core.text import clean_text
@@ -81,11 +82,11 @@ class Restored:
 
 
 def size_text(size: int) -> str:
-    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1048576:.1f} MB"
+    return format_size(size)
 
 
 def counts_text(counts: dict[str, int]) -> str:
-    return _("{partners} partners, {pacts} pacts, {activities} activities").format(**counts)
+    return record_counts(counts)
 
 
 def kind_text(kind: str) -> str:

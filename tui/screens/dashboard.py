@@ -32,6 +32,7 @@ from patti.core.reports import AnnualReport, annual_report
 from patti.core.services import ActivityQuery, Registry
 from patti.core.text import clean_text
 
+from ..widgets.pact_detail import activity_counts
 from ..widgets.paged_table import Column, PagedTable
 from .base import PattiScreen
 
@@ -378,11 +379,9 @@ def activities_panel(seen: Glance) -> Content:
         parts.extend([("  " + more_text(len(upcoming) - UPCOMING_SHOWN), "dim"), "\n"])
     figures = seen.report.activities
     parts.append(
-        _("In {year}: {done} done, {planned} planned, {cancelled} cancelled").format(
+        _("In {year}: {counts}").format(
             year=seen.year,
-            done=figures.done,
-            planned=figures.planned,
-            cancelled=figures.cancelled,
+            counts=activity_counts(figures.done, figures.planned, figures.cancelled),
         )
     )
     parts.extend(

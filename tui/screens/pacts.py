@@ -168,6 +168,12 @@ class PactsScreen(IndexedScreen):
     def refresh_data(self) -> None:
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (or another screen): the list has the keys again, wherever
+        the focus was (the detail pane, a filter), so ↓ moves the cursor at once."""
+        if self.is_mounted:
+            self.table.focus_table()
+
     def reload(self, keep: int | None = None) -> None:
         """Bring the index up to date with the store, then show the list again."""
         self._keep = keep if keep is not None else self._keep or self.table.current()

@@ -158,6 +158,12 @@ class PartnersScreen(IndexedScreen):
         """Shown again (another screen, or a dialog closed): reload, the cursor staying put."""
         self.load(self._keep or self.table.current(), force=True, options=True)
 
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (or another screen): the list has the keys again, wherever
+        the focus was (the detail pane, a filter), so ↓ moves the cursor at once."""
+        if self.is_mounted:
+            self.table.focus_table()
+
     def current_query(self) -> PartnerQuery:
         """The search text and the three filters, as the service's query."""
         text = clean_text(self.query_one("#partner-search", Input).value)
@@ -386,8 +392,11 @@ class PartnersScreen(IndexedScreen):
         self.load(keep=neighbour, force=True, options=True)
 
     async def _detach_and_delete(self, partner: Partner, reasons: str) -> bool:
-        """The refusal's reasons, then the explicit second choice; ``True`` if deleted."""
-        self.notify(reasons, title=_("Not deleted"), severity="error", timeout=15, markup=False)
+        """The refusal's reasons in the explicit second choice; ``True`` if deleted.
+
+        The question already gives the reasons: they come back as a notification
+        only once the operator declines, to say that nothing was deleted.
+        """
         detach = await self.app.push_screen_wait(
             ConfirmDialog(
                 _("Detach and delete?"),
@@ -403,6 +412,9 @@ class PartnersScreen(IndexedScreen):
             )
         )
         if not detach or partner.id is None:
+            self.notify(
+                reasons, title=_("Not deleted"), severity="warning", timeout=15, markup=False
+            )
             return False
         try:
             self.registry.delete_partner(partner.id, detach=True)

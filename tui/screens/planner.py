@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from patti.core.dates import format_datetime
 from patti.core.errors import PattiError
-from patti.core.i18n import N_, _
+from patti.core.i18n import N_, _, ngettext
 from patti.core.model import Activity, ActivityStatus, Pact
 from patti.core.pact_types import Plan
 from patti.core.services import ActivityQuery, Registry
@@ -134,6 +134,12 @@ def prepare(registry: Registry, pact_id: int, plan: Plan, seed: int) -> Proposal
     partner_rows, partner_groups = _grouped(by_partner)
     replaced = len(_replaced(registry, pact_id, plan))
     return Proposal(plan, seed, place_rows, partner_rows, places, partner_groups, replaced)
+
+
+def _gaps_text(n: int) -> str:
+    return ngettext("{n} request could not be met.", "{n} requests could not be met.", n).format(
+        n=n
+    )
 
 
 def _replaced(registry: Registry, pact_id: int, plan: Plan) -> list[Activity]:
@@ -322,18 +328,21 @@ class PlannerScreen(PattiScreen):
         self.proposal = proposal
         plan = proposal.plan
         self._status(
-            _(
-                "Seed {seed}: {added} activities proposed; accepting replaces {replaced} "
-                "planned ones."
-            ).format(seed=proposal.seed, added=len(plan.activities), replaced=proposal.replaced)
+            _("Seed {seed}: {added}; accepting replaces {replaced}.").format(
+                seed=proposal.seed,
+                added=ngettext(
+                    "{n} activity proposed", "{n} activities proposed", len(plan.activities)
+                ).format(n=len(plan.activities)),
+                replaced=ngettext("{n} planned one", "{n} planned ones", proposal.replaced).format(
+                    n=proposal.replaced
+                ),
+            )
         )
         lines: list[str | tuple[str, str]] = []
         for line in plan.summary:
             lines.extend([clean_text(line), "\n"])
         if plan.gaps:
-            lines.append(
-                (_("{n} requests could not be met.").format(n=len(plan.gaps)), "bold $warning")
-            )
+            lines.append((_gaps_text(len(plan.gaps)), "bold $warning"))
         else:
             lines.append((_("Every request is met."), "$success"))
         self.query_one("#planner-summary", Static).update(Content.assemble(*lines))
@@ -398,7 +407,7 @@ class PlannerScreen(PattiScreen):
             _("Done and cancelled activities are kept. Everything is saved in one write."),
         ]
         if proposal.plan.gaps:
-            lines.append(_("{n} requests could not be met.").format(n=len(proposal.plan.gaps)))
+            lines.append(_gaps_text(len(proposal.plan.gaps)))
 
         def answered(confirmed: bool | None) -> None:
             if confirmed and self.proposal is proposal and not self.busy:
@@ -420,7 +429,11 @@ class PlannerScreen(PattiScreen):
     def _accepted(self, saved: list[Activity]) -> None:
         code = self._pact.code if self._pact else str(self.pact_id)
         self.notify(
-            _("Saved {n} planned activities for {code}.").format(n=len(saved), code=code),
+            ngettext(
+                "Saved {n} planned activity for {code}.",
+                "Saved {n} planned activities for {code}.",
+                len(saved),
+            ).format(n=len(saved), code=code),
             markup=False,
         )
         self.dismiss()

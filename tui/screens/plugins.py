@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from patti.core.i18n import N_, _
-from patti.core.plugins import PluginFailure, PluginInfo
+from patti.core.plugins import PluginFailure, PluginHost, PluginInfo
 from patti.core.services import Registry
 from patti.core.text import clean_text
 
@@ -32,12 +32,45 @@ ADDS_LABELS = {
     "palette_commands": N_("palette commands"),
 }
 
+#: What each hook lets a plugin do, for people; the hook's own name stays beside it,
+#: dim, for developers (a hook patti does not know is shown by its name alone).
+HOOK_LABELS = {
+    "register_pact_types": N_("adds pact types"),
+    "register_reference_data": N_("adds zones, themes and known partners"),
+    "register_exporters": N_("adds export formats"),
+    "register_commands": N_("adds command-line commands"),
+    "register_palette_commands": N_("adds command palette entries"),
+    "validate_pact": N_("checks pacts before they are saved"),
+    "pact_created": N_("acts when a pact is created"),
+    "pact_updated": N_("acts when a pact is changed"),
+    "pact_deleted": N_("acts when a pact is deleted"),
+    "startup": N_("runs when patti starts"),
+}
 
-def adds_text(info: PluginInfo) -> str:
-    """``pact types: school_testimonies; exporters: csv``, cleaned."""
+
+def hook_text(hook: str) -> str:
+    """A hook's description in the UI's language, or its name when patti does not know it."""
+    return _(HOOK_LABELS[hook]) if hook in HOOK_LABELS else hook
+
+
+def pact_type_text(host: PluginHost | None, name: str) -> str:
+    """A pact type's label in the UI's language (its key when the host no longer has it)."""
+    pact_type = host.pact_type(name) if host is not None else None
+    return pact_type.label() if pact_type is not None else name
+
+
+def added_names(host: PluginHost | None, kind: str, names: list[str]) -> list[str]:
+    """What a plugin adds, by label where patti has one (pact types), else by name."""
+    if kind == "pact_types":
+        return [pact_type_text(host, name) for name in names]
+    return names
+
+
+def adds_text(info: PluginInfo, host: PluginHost | None = None) -> str:
+    """``pact types: Testimonies in schools; exporters: csv``, cleaned."""
     return clean_text(
         "; ".join(
-            f"{_(ADDS_LABELS.get(kind, kind))}: {', '.join(names)}"
+            f"{_(ADDS_LABELS.get(kind, kind))}: {', '.join(added_names(host, kind, names))}"
             for kind, names in info.adds.items()
             if names
         )
@@ -142,8 +175,8 @@ class PluginsScreen(PattiScreen):
                 clean_text(info.distribution),
                 clean_text(info.version),
                 _("yes") if info.builtin else _("no"),
-                adds_text(info),
-                clean_text(", ".join(info.hooks)),
+                adds_text(info, self.registry.plugins),
+                clean_text(", ".join(hook_text(h) for h in info.hooks)),
             ]
 
         self.table.set_rows(list(self.infos), render, keep=keep)
@@ -161,14 +194,24 @@ class PluginsScreen(PattiScreen):
             (f"{clean_text(info.distribution)} {clean_text(info.version)} ({origin})", "dim"),
             "\n",
             (_("Hooks") + ": ", "bold"),
-            clean_text(", ".join(info.hooks)) or "—",
         ]
+        for hook in info.hooks:
+            parts.extend(["\n  • ", clean_text(hook_text(hook))])
+            if hook in HOOK_LABELS:
+                parts.append((f"  {clean_text(hook)}", "dim"))
+        if not info.hooks:
+            parts.append("—")
+        host = self.registry.plugins
         for kind, names in info.adds.items():
-            if names:
-                label = _(ADDS_LABELS.get(kind, kind))
-                parts.extend(
-                    ["\n", (clean_text(label) + ": ", "bold"), clean_text(", ".join(names))]
-                )
+            if not names:
+                continue
+            label = _(ADDS_LABELS.get(kind, kind))
+            parts.extend(["\n", (clean_text(label) + ": ", "bold")])
+            for i, name in enumerate(names):
+                shown = added_names(host, kind, [name])[0]
+                parts.extend([", " if i else "", clean_text(shown)])
+                if shown != name:
+                    parts.append((f" ({clean_text(name)})", "dim"))
         detail.update(Content.assemble(*parts))
 
     def _failures(self, failures: list[PluginFailure]) -> None:

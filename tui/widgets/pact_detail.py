@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from patti.core.dates import format_date, format_datetime
 from patti.core.errors import NotFoundError, PattiError
-from patti.core.i18n import _, current_language
+from patti.core.i18n import _, current_language, ngettext
 from patti.core.model import ActivityStatus, Pact
 from patti.core.pact_types import PactType, field_label
 from patti.core.reference import ReferenceData
@@ -183,17 +183,31 @@ def describe_pact(
     return Content.assemble(*parts)
 
 
+def activity_counts(done: int, planned: int, cancelled: int) -> str:
+    """ "2 done, 1 planned, 0 cancelled", each agreeing with its number (in Italian the
+    words are feminine, as *attività* is)."""
+    return ", ".join(
+        (
+            ngettext("{n} done", "{n} done", done).format(n=done),
+            ngettext("{n} planned", "{n} planned", planned).format(n=planned),
+            ngettext("{n} cancelled", "{n} cancelled", cancelled).format(n=cancelled),
+        )
+    )
+
+
 def _activities(pact: Pact, registry: Registry) -> Iterable[tuple[str, str]]:
     """The activities line (counts by status) and the next planned one."""
     activities = registry.list_activities(ActivityQuery(pact_id=pact.id))
     counts = {s: sum(1 for a in activities if a.status is s) for s in ActivityStatus}
     yield (
         _("Activities"),
-        _("{n} ({done} done, {planned} planned, {cancelled} cancelled)").format(
+        _("{n} ({counts})").format(
             n=len(activities),
-            done=counts[ActivityStatus.DONE],
-            planned=counts[ActivityStatus.PLANNED],
-            cancelled=counts[ActivityStatus.CANCELLED],
+            counts=activity_counts(
+                counts[ActivityStatus.DONE],
+                counts[ActivityStatus.PLANNED],
+                counts[ActivityStatus.CANCELLED],
+            ),
         ),
     )
     today = registry.today()

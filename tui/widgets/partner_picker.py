@@ -2,8 +2,14 @@
 
 Words typed match anywhere in the name, ignoring case and accents ("sc gal"
 finds "Scuola Media Galmozzi"); names that start with what was typed come
-first. Up/Down move in the suggestions, Enter (or a click) picks one,
-Escape closes them. Names are shown as ``Text``: they are data, not markup.
+first, and partners of the kinds set with :meth:`PartnerPicker.prefer`
+before the others. Up/Down move in the suggestions, Enter (or a click) picks
+one, Escape closes them. Names are shown as ``Text``: they are data, not markup.
+
+The suggestions open below the input, inside whatever scrolls the form: on
+focus and when they open the picker scrolls that container so they are in
+view, and Enter picks only a suggestion that is on screen (otherwise it
+scrolls it into view first), so nothing unseen is ever added.
 textual-autocomplete is not a dependency; this is the small part of it the
 editor needs.
 """
@@ -19,7 +25,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
+from textual.errors import NoWidget
+from textual.events import DescendantFocus
+from textual.geometry import Region
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -32,11 +43,12 @@ from ..localise import localise_bindings
 
 @dataclass(frozen=True)
 class Choice:
-    """A partner that can be picked: its id, name and a hint (its kind)."""
+    """A partner that can be picked: its id, name, a hint (its kind's label) and its kind."""
 
     partner_id: int
     name: str
     hint: str = ""
+    kind: str = ""
 
 
 class PartnerPicker(Vertical):
@@ -49,7 +61,7 @@ class PartnerPicker(Vertical):
     }
     PartnerPicker > OptionList {
         height: auto;
-        max-height: 8;
+        max-height: 8;  /* LIST_ROWS */
         display: none;
     }
     PartnerPicker > OptionList.-open {
@@ -64,6 +76,9 @@ class PartnerPicker(Vertical):
     ]
 
     LIMIT = 8
+    #: Rows the open suggestions take at most (the list's max-height): the room kept below
+    #: the input when it gets focus.
+    LIST_ROWS = 8
 
     @dataclass
     class Picked(Message):
@@ -89,6 +104,7 @@ class PartnerPicker(Vertical):
         self._folded = [(fold(c.name), c) for c in self.choices]
         self._placeholder = placeholder
         self._shown: list[Choice] = []
+        self.preferred: frozenset[str] = frozenset()
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self._placeholder, compact=True)
@@ -110,15 +126,30 @@ class PartnerPicker(Vertical):
         return self.suggestions.has_class("-open")
 
     def matches(self, text: str) -> list[Choice]:
-        """Choices whose name holds every typed word; names starting with it first."""
+        """Choices whose name holds every typed word: the preferred kinds first, then
+        names starting with what was typed, then alphabetical."""
         words = fold(text).split()
         if not words:
             return []
         start = fold(text).strip()
-        found = [(not name.startswith(start), name, c) for name, c in self._folded]
-        hits = [f for f in found if all(w in f[1] for w in words)]
-        hits.sort(key=lambda f: (f[0], f[1]))
-        return [c for _s, _n, c in hits[: self.LIMIT]]
+        preferred = self.preferred
+        hits = [(name, c) for name, c in self._folded if all(w in name for w in words)]
+        hits.sort(
+            key=lambda h: (
+                bool(preferred) and h[1].kind not in preferred,
+                not h[0].startswith(start),
+                h[0],
+            )
+        )
+        return [c for _n, c in hits[: self.LIMIT]]
+
+    def prefer(self, kinds: frozenset[str]) -> None:
+        """Suggest partners of ``kinds`` first (none: no preference), e.g. a role's kinds."""
+        if kinds == self.preferred:
+            return
+        self.preferred = kinds
+        if self._shown:  # open (and so composed): order what is shown anew
+            self._suggest(self.input.value)
 
     def clear(self) -> None:
         self.input.value = ""
@@ -134,6 +165,9 @@ class PartnerPicker(Vertical):
         if typed != event.value:
             event.input.value = typed
             return
+        self._suggest(typed)
+
+    def _suggest(self, typed: str) -> None:
         self._shown = self.matches(typed)
         options = self.suggestions
         options.clear_options()
@@ -145,13 +179,52 @@ class PartnerPicker(Vertical):
         options.set_class(bool(self._shown), "-open")
         if self._shown:
             options.highlighted = 0
+            self.call_after_refresh(self.reveal)  # once the open list has its size
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         index = self.suggestions.highlighted
-        if self.is_open and index is not None and 0 <= index < len(self._shown):
-            self._pick(self._shown[index])
+        if not (self.is_open and index is not None and 0 <= index < len(self._shown)):
+            return
+        if not self.suggestions_on_screen():
+            self.reveal()  # the operator has not seen what Enter would pick: show it first
+            return
+        self._pick(self._shown[index])
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if event.widget is self.input:
+            self.call_after_refresh(self.reveal)
+
+    def suggestions_on_screen(self) -> bool:
+        """Whether the open suggestions are drawn whole, not clipped by a scrolling container."""
+        try:
+            geometry = self.screen.find_widget(self.suggestions)
+        except (NoWidget, NoMatches):
+            return False
+        return bool(geometry.region) and geometry.visible_region == geometry.region
+
+    def reveal(self) -> None:
+        """Scroll the nearest scrolling container so the input and its suggestions show.
+
+        With the list closed, :attr:`LIST_ROWS` rows below the input are brought
+        into view too, so that the list has room when it opens.
+        """
+        if not self.is_attached:
+            return
+        region = self.region
+        if not region:
+            return
+        if not self.is_open:
+            region = Region(region.x, region.y, region.width, region.height + self.LIST_ROWS)
+        container = next(
+            (a for a in self.ancestors if isinstance(a, Widget) and a.allow_vertical_scroll), None
+        )
+        if container is None:
+            return
+        window = container.scrollable_content_region
+        virtual = region.translate(-window.offset).translate(container.scroll_offset)
+        container.scroll_to_region(virtual, animate=False, immediate=True, x_axis=False)
 
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
