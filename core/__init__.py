@@ -8,7 +8,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 from .hookspecs import hookimpl
-from .i18n import bilingual
+from .i18n import bilingual, bilingual_count
 from .pact_types import PactType, Plan, ReportSection, Role, field_labels
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Role",
     "__version__",
     "bilingual",
+    "bilingual_count",
     "field_labels",
     "hookimpl",
 ]

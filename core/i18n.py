@@ -65,6 +65,12 @@ def bilingual(italian: str, english: str) -> str:
     return italian if _language == "it" else english
 
 
+def bilingual_count(n: int, one: tuple[str, str], many: tuple[str, str]) -> str:
+    """``n`` with its words, each form an (Italian, English) pair: :func:`bilingual` with
+    the singular for 1 ("1 classe", "2 classi"). ``{n}`` in the texts is the number."""
+    return bilingual(*(one if n == 1 else many)).format(n=n)
+
+
 def _(message: str) -> str:
     """Translate ``message`` into the active language."""
     return _translations.gettext(message)

@@ -28,8 +28,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from patti.core import PactType, Plan, ReportSection, Role, hookimpl
-from patti.core import bilingual as _t  # short: every message of this plugin goes through it
+from patti.core import (
+    PactType,
+    Plan,
+    ReportSection,
+    Role,
+    bilingual_count,  # short: every message of this plugin goes through it
+    hookimpl,
+)
+from patti.core import bilingual as _t
 from patti.core.model import (
     Activity,
     ActivityStatus,
@@ -1067,35 +1074,29 @@ def _plan(
     )
 
 
-def _count(n: int, one: tuple[str, str], many: tuple[str, str]) -> str:
-    """``n`` and its words (Italian, English) in the active language, singular for 1:
-    ``bilingual`` has no plural forms, and "1 gruppi" reads wrong."""
-    return _t(*(one if n == 1 else many)).format(n=n)
-
-
 def _summary(stats: dict[str, Any]) -> list[str]:
     """The figures an operator checks before accepting a plan, in words."""
     return [
         "{groups} ({adolescents}): {required}, {done}, {proposed}.".format(
-            groups=_count(
+            groups=bilingual_count(
                 stats["groups"], ("{n} gruppo", "{n} group"), ("{n} gruppi", "{n} groups")
             ),
-            adolescents=_count(
+            adolescents=bilingual_count(
                 stats["adolescents"],
                 ("{n} adolescente", "{n} adolescent"),
                 ("{n} adolescenti", "{n} adolescents"),
             ),
-            required=_count(
+            required=bilingual_count(
                 stats["sessions_required"],
                 ("{n} incontro richiesto", "{n} session required"),
                 ("{n} incontri richiesti", "{n} sessions required"),
             ),
-            done=_count(
+            done=bilingual_count(
                 stats["sessions_done"],
                 ("{n} già svolto", "{n} already held"),
                 ("{n} già svolti", "{n} already held"),
             ),
-            proposed=_count(
+            proposed=bilingual_count(
                 stats["sessions_proposed"],
                 ("{n} proposto", "{n} proposed"),
                 ("{n} proposti", "{n} proposed"),

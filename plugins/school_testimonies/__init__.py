@@ -23,8 +23,15 @@ from typing import Annotated, Any, ClassVar, Self
 import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from patti.core import PactType, Plan, ReportSection, Role, hookimpl
-from patti.core import bilingual as _t  # short: every message of this plugin goes through it
+from patti.core import (
+    PactType,
+    Plan,
+    ReportSection,
+    Role,
+    bilingual_count,  # short: every message of this plugin goes through it
+    hookimpl,
+)
+from patti.core import bilingual as _t
 from patti.core.model import ActivityStatus, Day, Indicator, Pact, PartnerKind
 from patti.core.pact_types import field_labels
 from patti.core.store import Store
@@ -827,34 +834,28 @@ def _plan_from(
     )
 
 
-def _count(n: int, one: tuple[str, str], many: tuple[str, str]) -> str:
-    """``n`` and its words (Italian, English) in the active language, singular for 1:
-    ``bilingual`` has no plural forms, and "1 classi" reads wrong."""
-    return _t(*(one if n == 1 else many)).format(n=n)
-
-
 def _summary(stats: dict[str, Any]) -> list[str]:
     """The figures an operator checks before accepting a plan, in words."""
     lines = [
         # "in" is the same word in both languages.
         "{classes} in {schools}: {requested}, {done}, {planned}.".format(
-            classes=_count(
+            classes=bilingual_count(
                 stats["classes"], ("{n} classe", "{n} class"), ("{n} classi", "{n} classes")
             ),
-            schools=_count(
+            schools=bilingual_count(
                 stats["schools"], ("{n} scuola", "{n} school"), ("{n} scuole", "{n} schools")
             ),
-            requested=_count(
+            requested=bilingual_count(
                 stats["visits_requested"],
                 ("{n} testimonianza richiesta", "{n} testimony requested"),
                 ("{n} testimonianze richieste", "{n} testimonies requested"),
             ),
-            done=_count(
+            done=bilingual_count(
                 stats["visits_done"],
                 ("{n} già svolta", "{n} already done"),
                 ("{n} già svolte", "{n} already done"),
             ),
-            planned=_count(
+            planned=bilingual_count(
                 stats["visits_planned"],
                 ("{n} proposta", "{n} proposed"),
                 ("{n} proposte", "{n} proposed"),
