@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.networks import validate_email
+from pydantic_core import PydanticKnownError
 
 from .dates import lenient_date, lenient_datetime
 from .i18n import N_, NC_, Label, _, translate_label
@@ -50,11 +51,18 @@ __all__ = [
     "activity_kind_label",
 ]
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 
 
 def _line(value: str) -> str:
     return clean_text(value)
+
+
+def _name(value: str) -> str:
+    value = clean_text(value)
+    if not value:  # only control characters or spaces: as empty as ""
+        raise PydanticKnownError("string_too_short", {"min_length": 1})
+    return value
 
 
 def _block(value: str) -> str:
@@ -62,8 +70,10 @@ def _block(value: str) -> str:
 
 
 def _slug(value: str) -> str:
+    if SLUG.fullmatch(value):  # the common case, already a slug: nothing to clean
+        return value
     value = clean_text(value).lower()
-    if not SLUG.match(value):
+    if not SLUG.fullmatch(value):
         raise ValueError(
             _("use lowercase letters, digits, '-' or '_' (for example {example})").format(
                 example="san-bernardino"
@@ -99,9 +109,16 @@ def _clean_json(value: Any) -> Any:
 
 
 #: In compact JSON, anything that might make :func:`_clean_json` change a text: an escape
-#: (control characters, quotes), a text starting or ending with whitespace, two spaces
-#: (collapsed in keys), whitespace other than the space, and what ``clean_text`` strips.
-_MAYBE_DIRTY = re.compile(r'\\|  |"\s|\s"|[^\S ]|' + UNSAFE_CHARACTERS.pattern)
+#: (control characters, quotes), whitespace other than the space (what ``str.isspace``
+#: says), and what ``clean_text`` strips; and, checked as substrings, a text starting or
+#: ending with a space, or two spaces (collapsed in keys). A single character class is
+#: four times faster to search than the alternation of all of them.
+_MAYBE_DIRTY = re.compile(
+    "[\\\\\t-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    + UNSAFE_CHARACTERS.pattern[1:-1]
+    + "]"
+)
+_DIRTY_SPACES = ("  ", '" ', ' "')
 
 
 def _json_already_clean(value: dict[Any, Any]) -> bool:
@@ -109,7 +126,11 @@ def _json_already_clean(value: dict[Any, Any]) -> bool:
         text = orjson.dumps(value).decode()
     except orjson.JSONEncodeError:  # keys that are not text: the long way converts them
         return False
-    return not _MAYBE_DIRTY.search(text) and unicodedata.is_normalized("NFC", text)
+    return (
+        not _MAYBE_DIRTY.search(text)
+        and not any(spaces in text for spaces in _DIRTY_SPACES)
+        and unicodedata.is_normalized("NFC", text)
+    )
 
 
 def _email(value: str) -> str:
@@ -138,10 +159,15 @@ _SPECIAL_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
 Email = Annotated[
     str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})
 ]
-Line = Annotated[str, AfterValidator(_line), Field(max_length=300)]
-Name = Annotated[str, AfterValidator(_line), Field(min_length=1, max_length=300)]
-Block = Annotated[str, AfterValidator(_block), Field(max_length=20_000)]
-Slug = Annotated[str, AfterValidator(_slug), Field(min_length=1, max_length=80)]
+# The length limits come before the cleaning validator so that pydantic checks them in its
+# own (Rust) string validator rather than with two more Python calls per text: validating
+# a province's 100,000 records spends a quarter of its time less. Cleaning only removes
+# characters, so a text within the limit stays within it; a name cleaned down to nothing
+# is refused by ``_name``.
+Line = Annotated[str, Field(max_length=300), AfterValidator(_line)]
+Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_name)]
+Block = Annotated[str, Field(max_length=20_000), AfterValidator(_block)]
+Slug = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_slug)]
 SlugList = Annotated[list[Slug], AfterValidator(_unique)]
 LineList = Annotated[list[Name], AfterValidator(_unique)]
 Day = Annotated[date, BeforeValidator(lenient_date)]
@@ -316,7 +342,7 @@ class ContactPerson(Model):
     name: Name
     role: Line = ""
     email: Email | None = None
-    phone: Annotated[str, AfterValidator(_line), Field(max_length=40)] = ""
+    phone: Annotated[str, Field(max_length=40), AfterValidator(_line)] = ""
     legal_basis: LegalBasis = LegalBasis.LEGITIMATE_INTEREST
     consents: list[Consent] = Field(default_factory=list)
     retention_until: Day | None = None
@@ -383,7 +409,7 @@ class Indicator(Model):
 class Pact(Record):
     """A community pact: who takes part, what for, where and when."""
 
-    code: Annotated[str, AfterValidator(_line), Field(min_length=1, max_length=40)]
+    code: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_name)]
     title: Name
     type: Slug = Field(description="The name of a pact type registered by a plugin.")
     status: PactStatus = PactStatus.DRAFT
