@@ -819,9 +819,10 @@ class _Context:
 
     def name(self, partner_id: int) -> str:
         """A partner's name (looked up once); a missing partner is named by its id."""
-        if partner_id not in self.names:
-            partner = self.store.partners.find(partner_id)
-            self.names[partner_id] = partner.name if partner else f"partner {partner_id}"
+        if partner_id not in self.names:  # the stored name: validating a partner to read
+            doc = self.store.partners.raw_by_id().get(partner_id)  # it took a report 20 ms
+            name = doc.get("name") if doc is not None else None
+            self.names[partner_id] = name if isinstance(name, str) else f"partner {partner_id}"
         return self.names[partner_id]
 
 
