@@ -44,6 +44,7 @@ from .model import (
 from .pact_types import PactType, ReportSection
 from .plugins import PluginError
 from .reference import BASE_THEMES, Theme
+from .store import ENTITY_TABLES
 
 if TYPE_CHECKING:
     from .plugins import PluginHost
@@ -452,40 +453,103 @@ class _Index:
         return PartnerRef(partner_id, name or f"#{partner_id}", kind)
 
 
-#: The last index read from each store, with the store version and detail years it was
-#: read at: the report screen's year switches and a report with its series read once.
-_SCANS: weakref.WeakKeyDictionary[Store, tuple[int, frozenset[int] | None, _Index]] = (
-    weakref.WeakKeyDictionary()
-)
+_PartnerRow = tuple[str, str, tuple[str, ...]]
+"""A partner as the figures need it: name, kind, zones."""
+
+
+@dataclass(slots=True)
+class _Pacts:
+    """The pacts' part of the index."""
+
+    pacts: list[_Pact]
+    live: frozenset[int]
+    """Active and concluded pacts: their planned activities count."""
+    first_year: dict[int, int]
+    """The first year each partner was a member of a live pact."""
+
+
+@dataclass(slots=True)
+class _Activities:
+    """The activities' part of the index, by year, and the ids of each year's activities:
+    after an edit, the years it touched are tallied again, not 85,000 records."""
+
+    live: frozenset[int]
+    detail: frozenset[int] | None
+    years: dict[int, _YearActivities] = field(default_factory=dict)
+    ids_by_year: dict[int, set[int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Scan:
+    version: int
+    partners: dict[int, _PartnerRow]
+    pacts: _Pacts
+    activities: _Activities
+    index: _Index
+
+
+#: The last index read from each store and the store version it is up to date with:
+#: the report screen's year switches, and a report with its series, read it once; after
+#: commits, only the tables they changed are read again (of the activities, only the
+#: years the changed ones were or are in).
+_SCANS: weakref.WeakKeyDictionary[Store, _Scan] = weakref.WeakKeyDictionary()
 
 
 def _scan(store: Store, detail: Collection[int] | None = None) -> _Index:
-    """The store's index, read again only when the store changed since the last read
-    or more detail years are needed."""
+    """The store's index with details for the ``detail`` years (all when ``None``)."""
     wanted = None if detail is None else frozenset(detail)
-    cached = _SCANS.get(store)
-    if cached is not None and cached[0] == store.version:
-        _version, years, index = cached
-        if years is None or (wanted is not None and wanted <= years):
-            return index
-    index = _read(store, wanted)
-    _SCANS[store] = (store.version, wanted, index)
+    if any(store._storage.pending_ids(t) for t in ENTITY_TABLES):
+        return _read(store, wanted)  # inside a transaction: its changes, not cached
+    cached = _SCANS.pop(store, None)  # put back once up to date: never half updated
+    changes = None if cached is None else store.changes_since(cached.version)
+    if cached is None or changes is None:
+        partners, pacts = _read_partners(store), _read_pacts(store)
+        activities = _read_activities(store, pacts.live, wanted)
+    else:
+        partners = _read_partners(store) if changes.get("partners") else cached.partners
+        pacts = _read_pacts(store) if changes.get("pacts") else cached.pacts
+        activities = cached.activities
+        if activities.live != pacts.live:  # a pact went live or not: its plans count or not
+            activities = _read_activities(store, pacts.live, _wider(activities.detail, wanted))
+        else:
+            _update_activities(store, activities, changes.get("activities", set()), wanted)
+        if not any(changes.get(t) for t in ENTITY_TABLES):  # more detail at most
+            _SCANS[store] = dataclasses.replace(cached, version=store.version)
+            return cached.index
+    index = _Index(partners, pacts.pacts, activities.years, _first_years(pacts, activities))
+    _SCANS[store] = _Scan(store.version, partners, pacts, activities, index)
     return index
 
 
-def _read(store: Store, detail: Collection[int] | None = None) -> _Index:
+def _wider(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int] | None:
+    return None if a is None or b is None else a | b
+
+
+def _read(store: Store, detail: frozenset[int] | None = None) -> _Index:
     """Read the three tables once; activities' details (kinds, audiences) only for the
     ``detail`` years (all when ``None``), their participants for every year."""
-    partners = {
+    pacts = _read_pacts(store)
+    activities = _read_activities(store, pacts.live, detail)
+    return _Index(
+        _read_partners(store), pacts.pacts, activities.years, _first_years(pacts, activities)
+    )
+
+
+def _read_partners(store: Store) -> dict[int, _PartnerRow]:
+    return {
         pid: (str(doc.get("name", "")), str(doc.get("kind", "")), tuple(doc.get("zones") or ()))
         for pid, doc in store.partners.raw_items()
     }
+
+
+def _read_pacts(store: Store) -> _Pacts:
     pacts: list[_Pact] = []
-    status_of: dict[int, str] = {}
+    live: set[int] = set()
     first_year: dict[int, int] = {}
     for pact_id, doc in store.pacts.raw_items():
         status = str(doc.get("status", PactStatus.DRAFT.value))
-        status_of[pact_id] = status
+        if status in LIVE_PACT_STATUSES:
+            live.add(pact_id)
         span = pact_span(doc)
         members: list[tuple[int, Span]] = []
         if span is not None:
@@ -515,12 +579,63 @@ def _read(store: Store, detail: Collection[int] | None = None) -> _Index:
                 indicators=tuple(doc.get("indicators") or ()),
             )
         )
-    years: dict[int, _YearActivities] = {}
-    live = {pact_id for pact_id, status in status_of.items() if status in LIVE_PACT_STATUSES}
+    return _Pacts(pacts, frozenset(live), first_year)
+
+
+def _read_activities(
+    store: Store, live: frozenset[int], detail: frozenset[int] | None
+) -> _Activities:
+    found = _Activities(live, detail)
+    _tally(found, store.activities.raw_items())
+    return found
+
+
+def _update_activities(
+    store: Store, found: _Activities, changed: Collection[int], wanted: frozenset[int] | None
+) -> None:
+    """Tally again the years ``changed`` activities were or are in, and the years
+    ``wanted`` in detail that were not."""
+    rows = store._raw("activities")
+    redo: set[int] = set()
+    for activity_id in changed:
+        for was, ids in found.ids_by_year.items():  # ten-odd years: cheaper than a map
+            if activity_id in ids:
+                ids.discard(activity_id)
+                redo.add(was)
+                break
+        doc = rows.get(str(activity_id))
+        now = _activity_year(doc) if doc is not None else None
+        if now is not None:
+            redo.add(now)
+            found.ids_by_year.setdefault(now, set()).add(activity_id)
+    if found.detail is not None and (wanted is None or not wanted <= found.detail):
+        redo.update(y for y in found.ids_by_year if wanted is None or y in wanted)
+        found.detail = _wider(found.detail, wanted)
+    for year in redo:
+        found.years.pop(year, None)
+        ids = found.ids_by_year.pop(year, set())
+        _tally(found, ((i, rows[str(i)]) for i in sorted(ids) if str(i) in rows))
+
+
+def _activity_year(doc: Mapping[str, Any]) -> int | None:
+    """The year :func:`_tally` counts an activity in (its rule, inlined there)."""
+    starts = doc.get("starts_at") or ""
+    try:
+        return int(starts[:4])
+    except (TypeError, ValueError):
+        return None
+
+
+def _tally(found: _Activities, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Count ``rows`` into the years they are dated in."""
+    years = found.years
+    ids_by_year = found.ids_by_year
+    live = found.live
+    detail = found.detail
     # The hot loop of a report: at province scale it runs 100,000 times, so the rules
     # of activity_year() and activity_counts() are inlined here and only the years
     # asked for get the full detail.
-    for doc in store._raw("activities").values():
+    for activity_id, doc in rows:
         starts = doc.get("starts_at") or ""
         try:
             year = int(starts[:4])
@@ -529,6 +644,9 @@ def _read(store: Store, detail: Collection[int] | None = None) -> _Index:
         agg = years.get(year)
         if agg is None:
             agg = years[year] = _YearActivities()
+            ids_by_year[year] = {activity_id}
+        else:
+            ids_by_year[year].add(activity_id)
         status = doc.get("status", _PLANNED)
         if status == _CANCELLED:
             agg.cancelled += 1
@@ -557,11 +675,17 @@ def _read(store: Store, detail: Collection[int] | None = None) -> _Index:
             size = doc.get("audience_count") or attendance
             if size >= agg.groups.get(key, 0):
                 agg.groups[key] = size
+
+
+def _first_years(pacts: _Pacts, activities: _Activities) -> dict[int, int]:
+    """The first year each partner was involved in: as a member, or in an activity."""
+    first_year = dict(pacts.first_year)
+    years = activities.years
     for year in sorted(years):
         for pid in years[year].participants:
             if year < first_year.get(pid, year + 1):
                 first_year[pid] = year
-    return _Index(partners, pacts, years, first_year)
+    return first_year
 
 
 # -- from the index to a year's figures --------------------------------------------

@@ -8,7 +8,9 @@ code under test. Small hand-built stores pin each definition's edge cases.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -17,8 +19,10 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from patti.core import PactType, ReportSection, hookimpl
+from patti.core import PactType, ReportSection, hookimpl, reports
 from patti.core.demo import (
     AS_OF,
     ASSOCIATIONS,
@@ -30,6 +34,7 @@ from patti.core.demo import (
     plan_testimonies,
     plan_youth_talks,
 )
+from patti.core.errors import PattiError
 from patti.core.model import (
     Activity,
     ActivityStatus,
@@ -43,6 +48,7 @@ from patti.core.model import (
 from patti.core.plugins import PluginHost
 from patti.core.reference import BASE_THEMES
 from patti.core.reports import AnnualReport, annual_report, narrative, report_series
+from patti.core.services import Registry
 from patti.core.store import Store
 
 LIVE = (PactStatus.ACTIVE, PactStatus.CONCLUDED)
@@ -753,3 +759,74 @@ def test_a_report_needs_no_more_than_the_store_file(demo: Store, tmp_path: Path)
     copy.write_bytes(demo.path.read_bytes())
     with Store.open(copy, readonly=True) as reopened:
         assert annual_report(reopened, 2021).as_json() == annual_report(demo, 2021).as_json()
+
+
+# -- the index a report reads, kept up to date after edits -------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("demo") / "patti.json"
+    with Store.open(path) as store:
+        build_demo(store)
+    return path.read_bytes()
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["move", "cancel", "done", "delete", "add", "pact", "partner", "none"]),
+        st.integers(0, 10_000),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=EDITS)
+def test_after_any_edits_the_report_index_equals_a_fresh_read(
+    demo_bytes: bytes, edits: list[tuple[str, int]]
+) -> None:
+    """Reports after commits re-read only what changed (an activity's years, a table):
+    what they read must be what reading the whole store again gives."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "patti.json"
+        path.write_bytes(demo_bytes)
+        with Store.open(path) as store:
+            registry = Registry(store, today=lambda: AS_OF)
+            annual_report(store, 2021)  # read once, in detail for 2021 only
+            for action, pick in edits:
+                activities = sorted(i for i, _doc in store.activities.raw_items())
+                pacts = sorted(i for i, _doc in store.pacts.raw_items())
+                chosen = activities[pick % len(activities)]
+                with contextlib.suppress(PattiError):  # refused edits change nothing
+                    if action == "move":  # to another year, maybe one never read in detail
+                        when = datetime(2019 + pick % 5, 1 + pick % 12, 10, 9, 0)
+                        registry.update_activity(chosen, starts_at=when, ends_at=None)
+                    elif action == "cancel":
+                        registry.record_activity(chosen, status="cancelled")
+                    elif action == "done":
+                        registry.record_activity(chosen, attendance=pick % 40)
+                    elif action == "delete":
+                        registry.delete_activity(chosen)
+                    elif action == "add":
+                        registry.create_activity(
+                            pact_id=pacts[pick % len(pacts)],
+                            title=f"Incontro {pick}",
+                            starts_at=datetime(2020 + pick % 3, 3, 1 + pick % 28, 17, 0),
+                            audience="3B",
+                            partner_ids=[1 + pick % 5],
+                        )
+                    elif action == "pact":  # plans of a pact that goes live or not count or not
+                        pact = store.pacts.get(pacts[pick % len(pacts)])  # as a plugin may
+                        status = list(PactStatus)[pick % len(PactStatus)]
+                        store.update(pact.model_copy(update={"status": status}))
+                    elif action == "partner":
+                        registry.update_partner(1 + pick % 5, name=f"Associazione {pick}")
+                year = 2020 + pick % 3
+                report = annual_report(store, year)
+                scan = reports._SCANS[store]
+                assert scan.index == reports._read(store, scan.activities.detail)
+                del reports._SCANS[store]  # the same report, from nothing
+                assert annual_report(store, year) == report
+                reports._SCANS[store] = scan  # the next edit updates this one
