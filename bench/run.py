@@ -235,6 +235,16 @@ def app_figures(
                 budget=budget,
                 minimum=2,
             )
+        log(f"  patti: annual report {w.year} after an edit")
+
+        def edited() -> Iterator[Callable[[], None]]:
+            """An activity edited before each report (untimed): what the report reads
+            again after a commit, as an operator meets it after recording an activity."""
+            for activity_id in w.update_ids:
+                patti.update(patti.prepare_update(activity_id, _edit(activity_id)))
+                yield partial(patti.annual_report, w.year, sections=True)
+
+        figures["report.edited"] = measure(edited(), n=5, warmup=1, budget=budget, minimum=2)
         log("  patti: restore")
         source = work / "restore-source.json"
         patti.backup(source)
@@ -315,6 +325,7 @@ ROWS: tuple[Row, ...] = (
     Row("scroll.page", "scrolling: next page of 200 rows", 200 * MS),
     Row("report.sections", "annual report (busiest year, plugin sections)", 300 * MS),
     Row("report.figures", "annual report, figures only (dashboard)", 300 * MS),
+    Row("report.edited", "annual report after an edit (plugin sections)", 300 * MS),
     Row("planner", "planner, 1,000 classes × 300 associations", 2.0),
     Row("backup", "backup", 1.0),
     Row("restore", "restore with full validation", 3.0),
