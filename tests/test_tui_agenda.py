@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from patti.core.demo import build_demo
-from patti.core.i18n import set_language
+from patti.core.i18n import _, set_language
 from patti.core.model import Activity, ActivityStatus
 from patti.core.services import Registry
 from patti.core.store import Store
@@ -29,6 +29,7 @@ from patti.tui.dialogs.activity_editor import ActivityEditor
 from patti.tui.dialogs.confirm import ConfirmDialog
 from patti.tui.dialogs.record_activity import RecordActivityDialog
 from patti.tui.screens.agenda import AgendaScreen
+from patti.tui.widgets.pact_picker import PactPicker
 from patti.tui.widgets.paged_table import PagedTable
 
 SIZE = (120, 36)
@@ -195,12 +196,19 @@ FILTERS = ("#filter-pact", "#filter-school", "#filter-association")
 
 
 async def choose(pilot: Pilot[Any], selector: str, search: str) -> None:
-    """Reach a filter with the keyboard (``f``, then Tab), type to find the option, Enter."""
+    """Reach a filter with the keyboard (``f``, then Tab), type to find the option, Enter.
+
+    The pact filter is a picker: typing opens its suggestions, Enter picks the first.
+    """
     await pilot.press("f", *["tab"] * FILTERS.index(selector))
-    assert pilot.app.focused is pilot.app.screen.query_one(selector, Select)
-    await pilot.press("enter")
-    await pilot.pause()
+    if selector == "#filter-pact":
+        assert pilot.app.focused is pilot.app.screen.query_one(PactPicker).input
+    else:
+        assert pilot.app.focused is pilot.app.screen.query_one(selector, Select)
+        await pilot.press("enter")
+        await pilot.pause()
     await pilot.press(*search)
+    await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
 
@@ -218,7 +226,7 @@ async def test_filter_by_pact(registry: Registry, demo_path: Path) -> None:
         assert period_title(app) == "June 2022"
         assert shown_ids(app) == everything
         await choose(pilot, "#filter-pact", "PdC-2021-02")
-        assert app.screen.query_one("#filter-pact", Select).value == pact.id
+        assert app.screen.query_one(PactPicker).value == pact.id
         assert shown_ids(app) == expected
 
 
@@ -247,6 +255,130 @@ async def test_filter_by_school_and_association(registry: Registry, demo_path: P
         assert app.screen.query_one("#filter-school", Select).value == Select.NULL
         only = expected_ids(demo_path, *JANUARY, participant=association.id)
         assert shown_ids(app) == only
+
+
+# -- the pact filter: a picker that searches as the operator types ----------------------------
+
+
+def suggestions(app: App[Any]) -> list[str]:
+    """The pact picker's open suggestions, as plain text."""
+    picker = app.screen.query_one(PactPicker)
+    if not picker.is_open:
+        return []
+    options = picker.suggestions
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_the_pact_filter_finds_a_pact_by_part_of_its_title(
+    registry: Registry, demo_path: Path
+) -> None:
+    pact = registry.pact("PdC-2021-02")  # "La buona invasione… TO BE CONTINUED"
+    june = (date(2022, 6, 1), date(2022, 6, 30))
+    everything = expected_ids(demo_path, *june)
+    expected = expected_ids(demo_path, *june, pact_id=pact.id)
+    assert expected and len(expected) < len(everything)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("m", *["full_stop"] * 5, "f")
+        await pilot.pause()
+        await pilot.press(*"buona INVASIONE")  # any case, any word order of the title
+        await pilot.pause()
+        assert suggestions(app) == [
+            "PdC-2021-02 · La buona invasione… TO BE CONTINUED",
+            "PdC-2020-03 · La buona invasione",
+        ], "the newest first"
+        assert shown_ids(app) == everything, "typing alone does not filter"
+        await pilot.press("enter")
+        await pilot.pause()
+        picker = app.screen.query_one(PactPicker)
+        assert picker.value == pact.id
+        assert picker.input.value == f"{pact.code} · {pact.title}"
+        assert suggestions(app) == []
+        assert shown_ids(app) == expected
+        await pilot.press("ctrl+u")  # the input emptied: every pact again
+        await pilot.pause()
+        assert picker.value is None
+        assert shown_ids(app) == everything
+
+
+async def test_the_pact_filter_in_italian_finds_a_code(registry: Registry, demo_path: Path) -> None:
+    set_language("it")
+    pact = registry.pact("PdC-2020-02")
+    everything = expected_ids(demo_path, *JANUARY)
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        # "Tutti i patti (scrivi per cercare)" once the catalog has it; whole, not cut.
+        assert _("All pacts (type to search)") in screen_text(app)
+        await pilot.press("f", *"2020-0")
+        await pilot.pause()
+        assert suggestions(app) == [
+            "PdC-2020-01 · Un caffè tra vicini",
+            "PdC-2020-02 · Spesa solidale a San Carlo",
+            "PdC-2020-03 · La buona invasione",
+        ]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen.query_one(PactPicker).value == pact.id
+        assert shown_ids(app) == expected_ids(demo_path, *JANUARY, pact_id=pact.id)
+        await pilot.press("ctrl+u", *"zzz")
+        await pilot.pause()
+        assert suggestions(app) == ["Nessuna voce corrisponde a «zzz»."]
+        assert shown_ids(app) == everything
+
+
+async def test_text_typed_but_not_picked_is_put_back(registry: Registry) -> None:
+    """The input always names the filter: leaving it restores the chosen pact's label."""
+    pact = registry.pact("PdC-2021-03")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agenda(app, pilot)
+        await choose(pilot, "#filter-pact", "portineria")
+        picker = screen.query_one(PactPicker)
+        assert picker.value == pact.id
+        await pilot.press("backspace", *"xyz", "tab")  # edited, then left without a pick
+        await pilot.pause()
+        assert picker.value is None
+        assert picker.input.value == ""
+        assert app.focused is screen.query_one("#filter-school", Select)
+
+
+async def test_down_lists_the_newest_pacts_and_escape_goes_back_to_the_list(
+    registry: Registry,
+) -> None:
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agenda(app, pilot)
+        await pilot.press("f", "down")
+        await pilot.pause()
+        shown = suggestions(app)
+        assert len(shown) == PactPicker.LIMIT
+        assert shown[0].startswith("PdC-2021-")
+        await pilot.press("escape")  # closes the suggestions
+        await pilot.pause()
+        assert suggestions(app) == []
+        assert app.focused is screen.query_one(PactPicker).input
+        await pilot.press("escape")  # and then back to the list
+        await pilot.pause()
+        assert app.focused is screen.table.table
+
+
+async def test_pact_titles_in_the_filter_are_text(registry: Registry) -> None:
+    pact = registry.pact("PdC-2021-06")
+    registry.update_pact(pact.id or 0, title="[@click=app.quit]Caffè[/] sospeso")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(app, pilot)
+        await pilot.press("f", *"sospeso")
+        await pilot.pause()
+        assert suggestions(app) == ["PdC-2021-06 · [@click=app.quit]Caffè[/] sospeso"]
+        await pilot.click(PactPicker, offset=(5, 2))  # the suggestion under the input
+        await pilot.pause()
+        assert app.screen.query_one(PactPicker).value == pact.id
+        assert app.return_code is None
 
 
 # -- recording -------------------------------------------------------------------------------
@@ -829,7 +961,7 @@ async def test_the_list_has_the_keys_after_the_editor_closes(registry: Registry)
     app = PattiApp(registry)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_agenda(app, pilot)
-        screen.query_one("#filter-pact", Select).focus()  # "f" took the focus to the filters
+        screen.query_one("#filter-school", Select).focus()  # "f", Tab: a filter has the focus
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, ActivityEditor)

@@ -135,7 +135,7 @@ async def test_the_list_has_the_keys_after_the_planner_closes(registry: Registry
     app = PattiApp(registry)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_pacts(app, pilot)
-        screen.query_one("#pact-detail-scroll").focus()  # Tab or a click took it there
+        screen.query_one("#pact-detail").focus()  # Tab or a click took it there
         await pilot.press("p")  # the first pact (school testimonies) has a planner
         await pilot.pause()
         assert isinstance(app.screen, PlannerScreen)
@@ -152,7 +152,7 @@ async def test_the_list_has_the_keys_after_the_editor_saves(registry: Registry) 
     app = PattiApp(registry)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_pacts(app, pilot)
-        screen.query_one("#pact-detail-scroll").focus()
+        screen.query_one("#pact-detail").focus()
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, PactEditor)

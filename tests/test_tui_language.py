@@ -224,6 +224,19 @@ async def test_the_palette_binding_is_described_in_italian(registry: Registry) -
         assert (binding.description, binding.tooltip) == ("palette", "Apri la palette dei comandi")
 
 
+async def test_the_palette_key_works_after_a_language_switch(registry: Registry) -> None:
+    """Switching language merges the app's keys again: ctrl+p must survive it."""
+    set_language("it")
+    app = PattiApp(registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.action_language("en")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, PattiCommandPalette)
+
+
 async def test_the_palette_says_no_matches_in_italian(registry: Registry) -> None:
     set_language("it")
     app = PattiApp(registry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -176,8 +177,30 @@ class PattiApp(App[None]):
     def _install(self, registry: Registry) -> None:
         self.registry = registry
         self.sub_title = clean_text(str(registry.store.path))
-        for mode, screen in SCREENS.items():
-            self.add_mode(mode, functools.partial(screen, registry))
+        # The store froze its records when it loaded them; the search indexes built since
+        # (a word → ids list per word at province scale) live as long too. Left in the
+        # collector's care, each full collection walked them all: ~100 ms at 100,000
+        # records, every second or so of scrolling. Kept out of it, as the records are.
+        gc.freeze()
+        for mode in SCREENS:
+            self._add_screen_mode(mode)
+
+    def _add_screen_mode(self, mode: str) -> None:
+        self.add_mode(mode, functools.partial(self._build_screen, mode))
+
+    def _build_screen(self, mode: str) -> PattiScreen:
+        """The screen of ``mode``, marked as styled with the stylesheet as it stands.
+
+        Textual re-parses every CSS source and restyles every widget of every
+        mounted screen, twice, on the first switch to a mode whose screen has
+        not seen the latest CSS change; a screen built now has not been styled
+        at all and gets the current styles when it is mounted, so that work
+        (20-60 ms, growing with the screens visited) is skipped. A theme change
+        after this still restyles it as Textual does.
+        """
+        screen = SCREENS[mode](self.registry)
+        screen._css_update_count = self._css_update_count  # Textual 8.2: App._init_mode
+        return screen
 
     @property
     def ready(self) -> bool:
@@ -234,17 +257,22 @@ class PattiApp(App[None]):
         """
         if set_language(language) != language or not self.is_running:
             return
+        # Textual adds the command palette's key (ctrl+p) to the merged bindings once, when
+        # the app is built: merged again, they would lose it, and ctrl+p with them.
+        palette = [b for _key, b in self._bindings if b.action == "command_palette"]
         self._bindings = self._merge_bindings()
+        for binding in palette:
+            self._bindings._add_binding(binding)
         localise_bindings(self)
         current = self.current_mode
         stand_in = "dashboard" if current != "dashboard" else "pacts"
         for mode in SCREENS:
             if mode != current:
                 await self.remove_mode(mode)
-                self.add_mode(mode, functools.partial(SCREENS[mode], self.registry))
+                self._add_screen_mode(mode)
         await self.switch_mode(stand_in)
         await self.remove_mode(current)
-        self.add_mode(current, functools.partial(SCREENS[current], self.registry))
+        self._add_screen_mode(current)
         await self.switch_mode(current)
         self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[language]))
 

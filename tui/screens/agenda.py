@@ -36,6 +36,7 @@ from patti.core.text import clean_text
 from ..dialogs.activity_editor import ActivityEditor
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.record_activity import RecordActivityDialog
+from ..widgets.pact_picker import PactPicker
 from ..widgets.paged_table import Column, PagedTable
 from .base import PattiScreen
 
@@ -125,7 +126,7 @@ class AgendaScreen(PattiScreen):
         height: auto;
         padding: 0 1;
     }
-    AgendaScreen #agenda-filters > Select {
+    AgendaScreen #agenda-filters > Select, AgendaScreen #agenda-filters > PactPicker {
         width: 1fr;
         margin-right: 1;
     }
@@ -174,22 +175,31 @@ class AgendaScreen(PattiScreen):
         Binding("escape", "focus_list", N_("Back to the list"), show=False, id="agenda.list"),
     ]
     EDIT_ACTIONS = frozenset({"record", "new_activity", "edit_activity", "delete_activity"})
+    #: The list has the keys from the start (not the first input, as Textual would give
+    #: it): the footer is then built once, for the list's keys.
+    AUTO_FOCUS = "#agenda-table > DataTable"
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
         _localise_groups(self)
         self.period = Period.around("week", registry.today())
         self._activities: dict[int, Activity] = {}
-        self._pacts: dict[int, tuple[str, str]] = {}  # code and title, for labels
         self._names: dict[int, str] = {}
         self._choices_at = -1  # the store version the filters were filled at
+        # The store version and day the rows were read at: shown again with both the same,
+        # the rows on screen are still right (a week at province scale is ~700 activities).
+        self._loaded: tuple[int, date] | None = None
 
     # -- layout ---------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="agenda-period")
         with Horizontal(id="agenda-filters"):
-            yield Select[int]([], prompt=_("All pacts"), compact=True, id="filter-pact")
+            yield PactPicker(
+                self.registry.pact_index(),
+                placeholder=_("All pacts (type to search)"),
+                id="filter-pact",
+            )
             yield Select[int]([], prompt=_("All schools"), compact=True, id="filter-school")
             yield Select[int](
                 [], prompt=_("All associations"), compact=True, id="filter-association"
@@ -217,6 +227,8 @@ class AgendaScreen(PattiScreen):
         self.table.focus_table()
 
     def refresh_data(self) -> None:
+        if self._loaded == (self.registry.store.version, self.registry.today()):
+            return  # nothing was saved since the rows were read (nor has the day changed)
         self._load_choices()
         self.load(keep=self.table.current())
 
@@ -229,21 +241,16 @@ class AgendaScreen(PattiScreen):
     # -- reading the store ----------------------------------------------------------
 
     def _load_choices(self) -> None:
-        """Fill the three filters; a choice that no longer exists falls back to "all".
+        """Fill the school and association filters; a choice that no longer exists falls
+        back to "all" (the pact filter searches the pacts as the operator types).
 
         Options are ``Text`` (never markup), which Select's type-to-search can match."""
         store = self.registry.store
         if self._choices_at == store.version:
-            return  # nothing changed since: 10,000 pact options are not rebuilt for nothing
+            return  # nothing changed since
         self._choices_at = store.version
         self._names.clear()
-        # Labels straight from the stored documents: validating 10,000 pacts into models
-        # to show their code and title took seconds at province scale.
-        pacts = store.pacts.raw_by_id()
-        self._pacts = {
-            i: (str(d.get("code", "")), str(d.get("title", ""))) for i, d in pacts.items()
-        }
-        newest_first = sorted(pacts, key=lambda i: (-_int(pacts[i].get("year")), self._pacts[i][0]))
+        self.query_one(PactPicker).sync(store.pacts.raw_by_id())
         schools = store.partners.raw_where("kind", PartnerKind.SCHOOL.value)
         associations = store.partners.raw_where("kind", PartnerKind.ASSOCIATION.value)
 
@@ -252,7 +259,6 @@ class AgendaScreen(PattiScreen):
             return [(Text(name), i) for name, i in sorted(named, key=lambda n: n[0].casefold())]
 
         choices = {
-            "#filter-pact": [(Text(" · ".join(self._pacts[i])), i) for i in newest_first],
             "#filter-school": by_name(schools),
             "#filter-association": by_name(associations),
         }
@@ -265,8 +271,17 @@ class AgendaScreen(PattiScreen):
                     select.value = chosen
 
     def _filter(self, selector: str) -> int | None:
+        if selector == "#filter-pact":
+            return self.query_one(PactPicker).value
         value = self.query_one(selector, Select).value
         return value if isinstance(value, int) else None
+
+    def pact_label(self, pact_id: int) -> tuple[str, str] | None:
+        """The code and title of a pact, read from its stored document (no validation)."""
+        doc = self.registry.store.pacts.raw_by_id().get(pact_id)
+        if doc is None:
+            return None
+        return str(doc.get("code", "")), str(doc.get("title", ""))
 
     def period_activities(self) -> list[Activity]:
         """The period's activities that pass the filters, by date."""
@@ -289,6 +304,7 @@ class AgendaScreen(PattiScreen):
     def load(self, keep: int | None = None) -> None:
         """Show the period: its title, its rows, and the detail of the highlighted row."""
         self.query_one("#agenda-period", Static).update(Content(self.period.title()))
+        self._loaded = (self.registry.store.version, self.registry.today())
         activities = self.period_activities()
         self._activities = {a.id or 0: a for a in activities}
         self.table.set_rows(list(self._activities), self._cells, keep=keep)
@@ -345,7 +361,7 @@ class AgendaScreen(PattiScreen):
     def describe(self, activity: Activity) -> Content:
         """The activity as content built from plain strings: stored text is never markup."""
         parts: list[str | tuple[str, str] | Content] = [(activity.title, "bold"), "\n"]
-        pact = self._pacts.get(activity.pact_id)
+        pact = self.pact_label(activity.pact_id)
         if pact is not None:
             parts.extend([(" · ".join(pact), "dim"), "\n"])
         parts.append("\n")
@@ -394,7 +410,8 @@ class AgendaScreen(PattiScreen):
             self.show(event.key if isinstance(event.key, int) else None)
 
     @on(Select.Changed)
-    def _filter_changed(self, event: Select.Changed) -> None:
+    @on(PactPicker.Changed)
+    def _filter_changed(self) -> None:
         self.load(keep=self.table.current())
 
     # -- actions ----------------------------------------------------------------------
@@ -485,7 +502,7 @@ class AgendaScreen(PattiScreen):
         activity = self._current_activity(_("No activity to delete in this period."))
         if activity is None:
             return
-        pact = self._pacts.get(activity.pact_id)
+        pact = self.pact_label(activity.pact_id)
         subject = f"{format_datetime(activity.starts_at)} · {activity.title}"
         if pact is not None:
             subject += f" ({pact[0]})"
@@ -512,7 +529,7 @@ class AgendaScreen(PattiScreen):
 
     def action_focus_filters(self) -> None:
         """The pact filter; Tab goes on to the school and the association filters."""
-        self.query_one("#filter-pact", Select).focus()
+        self.query_one(PactPicker).focus_input()
 
     def action_focus_list(self) -> None:
         self.table.focus_table()
@@ -528,12 +545,9 @@ class AgendaScreen(PattiScreen):
             return
         self.period = Period.around(self.period.view, activity.starts_at.date())
         if activity_id not in {a.id for a in self.period_activities()}:
-            with self.prevent(Select.Changed):
+            with self.prevent(Select.Changed, PactPicker.Changed):
+                self.query_one(PactPicker).clear()
                 for select in self.query("#agenda-filters > Select").results(Select):
                     select.clear()
         self.load(keep=activity_id)
         self.table.focus_table()
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0

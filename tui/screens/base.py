@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Hashable
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
+from textual import on
 from textual.app import ComposeResult
+from textual.events import ScreenResume
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar
+from textual.widgets import Header, ProgressBar
 from textual.worker import Worker, WorkerState
 
 from patti.core.errors import PattiError
@@ -18,6 +21,7 @@ from patti.core.text import clean_text
 
 from ..localise import localise_bindings
 from ..widgets import ReadOnlyBanner
+from ..widgets.footer import PattiFooter
 from ..widgets.navigation import NavigationBar
 
 P = ParamSpec("P")
@@ -39,6 +43,7 @@ class PattiScreen(Screen[None]):
         super().__init__()
         localise_bindings(self)
         self.registry = registry
+        self._styled_for: Hashable = None  # see _resumed
 
     @property
     def readonly(self) -> bool:
@@ -55,7 +60,7 @@ class PattiScreen(Screen[None]):
         if reason:
             yield ReadOnlyBanner(reason)
         yield from self.compose_body()
-        yield Footer()
+        yield PattiFooter()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
@@ -63,7 +68,29 @@ class PattiScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Reload what the screen shows from the store."""
 
-    def on_screen_resume(self) -> None:
+    def on_mount(self) -> None:
+        self._styled_for = self._style_inputs()
+
+    def _style_inputs(self) -> Hashable:
+        """What the styles of a suspended screen may have to follow: the CSS (a reload,
+        a theme: Textual counts those changes), the app's classes and its focus."""
+        app = self.app
+        return (app._css_update_count, frozenset(app.classes), app.app_focus)
+
+    @on(ScreenResume)
+    def _resumed(self, event: ScreenResume) -> None:
+        """Reload the data; and skip the restyle of every widget that Textual does next,
+        when nothing its styles follow has changed since they were applied.
+
+        Textual restyles the whole screen each time it is shown, twice on the first
+        visit (once per ScreenResume that a new mode posts), right after every widget
+        got its styles when mounted: ~10 ms each, and the tables drop their rendered
+        rows with their styles. This handler runs before Screen's own.
+        """
+        inputs = self._style_inputs()
+        if inputs == self._styled_for:
+            event.refresh_styles = False
+        self._styled_for = inputs
         if self.is_mounted:
             self.refresh_data()
 
@@ -132,6 +159,7 @@ class IndexedScreen(PattiScreen):
         self.app.call_from_thread(self._built)
 
     def _built(self) -> None:
+        gc.freeze()  # a big index lives as long as the store: out of full collections
         self.query_one(self.PROGRESS, ProgressBar).remove_class("-indexing")
         self._indexing = False
         self.index_ready()

@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, ProgressBar, Select, Static
 
@@ -120,6 +120,9 @@ class PactsScreen(IndexedScreen):
     )
 
     PROGRESS: ClassVar[str] = "#pact-progress"
+    #: The list has the keys from the start (not the first input, as Textual would give
+    #: it): the footer is then built once, for the list's keys.
+    AUTO_FOCUS = "#pact-table"
     INDEX_GROUP: ClassVar[str] = "pact-index"
 
     def __init__(self, registry: Registry) -> None:
@@ -129,6 +132,7 @@ class PactsScreen(IndexedScreen):
         self._choices: dict[str, list[Any]] = {}
         self._keep: int | None = None
         self._shown: int | None = None
+        self._detailed: int | None = None  # the pact the detail pane shows
         self._drawn = -2  # the index version the rows were drawn at
 
     def compose_body(self) -> ComposeResult:
@@ -151,8 +155,7 @@ class PactsScreen(IndexedScreen):
                 widths=self._widths,
                 id="pact-list",
             )
-            with VerticalScroll(id="pact-detail-scroll"):
-                yield PactDetail(id="pact-detail")
+            yield PactDetail(id="pact-detail")
 
     def on_mount(self) -> None:
         self._show_sort()
@@ -270,8 +273,12 @@ class PactsScreen(IndexedScreen):
         status = widest(_("Status"), (_status(e) for e in entries))
         grid = self.table.table
         box = self.table.content_size  # the list's share of the screen (the grid fits content)
-        width = box.width or self.app.size.width * 3 // 5
-        rows = box.height - 2  # under the header, over the status line
+        # Before the first layout (the rows are drawn as the screen mounts) the box is
+        # empty: the guess is the list's 3/5 of the body (the terminal less 2 columns) and
+        # the rows under the chrome. A right guess spares a second drawing of the page when
+        # the first layout resizes the screen (see PagedTable.redraw).
+        width = box.width or (self.app.size.width - 2) * 3 // 5
+        rows = (box.height or self.app.size.height - 8) - 2  # under the header, over the status
         scrollbar = grid.styles.scrollbar_size_vertical if len(page) > rows else 0
         padding = 2 * grid.cell_padding * 4
         title = max(MIN_TITLE_WIDTH, width - code - year - status - padding - scrollbar)
@@ -285,14 +292,15 @@ class PactsScreen(IndexedScreen):
     def show(self, pact_id: int | None) -> None:
         if pact_id is not None and pact_id == self._shown:
             return
-        self._shown = pact_id
+        again = pact_id == self._detailed  # the same pact, changed: the pane stays scrolled
+        self._shown = self._detailed = pact_id
         detail = self.query_one(PactDetail)
         pact = self._pact(pact_id)
         if pact is None:
             detail.show_pact(None, self.registry)
             return
         successors = [p for i in self.index.successors(pact.id or 0) if (p := self._pact(i))]
-        detail.show_pact(pact, self.registry, successors=successors)
+        detail.show_pact(pact, self.registry, successors=successors, top=not again)
 
     def _pact(self, pact_id: int | None) -> Pact | None:
         if pact_id is None:

@@ -102,6 +102,9 @@ class PartnersScreen(IndexedScreen):
     ROW_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit_partner", "delete_partner"})
 
     PROGRESS: ClassVar[str] = "#partner-progress"
+    #: The list has the keys from the start (not the first input, as Textual would give
+    #: it): the footer is then built once, for the list's keys.
+    AUTO_FOCUS = "#partner-table > DataTable"
     INDEX_GROUP: ClassVar[str] = "partners-index"
 
     def __init__(self, registry: Registry) -> None:

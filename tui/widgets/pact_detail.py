@@ -21,7 +21,6 @@ import pydantic
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from textual.content import Content
-from textual.widgets import Static
 
 from patti.core.dates import format_date, format_datetime
 from patti.core.errors import NotFoundError, PattiError
@@ -31,19 +30,14 @@ from patti.core.pact_types import PactType, field_label
 from patti.core.reference import ReferenceData
 from patti.core.services import ActivityQuery, Registry
 
+from .detail_view import DetailView
+
 NameOf = Callable[[int], str]
 Part = str | tuple[str, str] | Content
 
 
-class PactDetail(Static):
+class PactDetail(DetailView):
     """Shows one pact. Stored text goes through ``Content``, so ``[@click=…]`` stays text."""
-
-    DEFAULT_CSS = """
-    PactDetail {
-        padding: 0 1;
-        height: auto;
-    }
-    """
 
     def show_pact(
         self,
@@ -51,12 +45,14 @@ class PactDetail(Static):
         registry: Registry,
         *,
         successors: Sequence[Pact] | None = None,
+        top: bool = True,
     ) -> None:
-        """Show ``pact``; ``successors`` saves a scan of the store when the caller knows them."""
+        """Show ``pact``; ``successors`` saves a scan of the store when the caller knows them.
+        ``top=False`` keeps the pane scrolled where it was (the same pact, saved again)."""
         if pact is None:
-            self.update(Content(_("No pact selected.")))
+            self.show(Content(_("No pact selected.")))
             return
-        self.update(describe_pact(pact, registry, successors=successors))
+        self.show(describe_pact(pact, registry, successors=successors), top=top)
 
 
 def pact_types(registry: Registry) -> dict[str, type[PactType]]:

@@ -187,7 +187,11 @@ class PagedTable(Vertical, Generic[K]):
         return max(1, -(-len(self._keys) // self.page_size))
 
     def redraw(self) -> None:
-        """Render the shown page again (its cells' widths changed), the cursor kept."""
+        """Render the shown page again if its cells' widths changed (the terminal was
+        resized), the cursor kept. The first layout of a screen resizes it too: the page
+        drawn with the widths guessed before it is kept when the guess was right."""
+        if self._fit is not None and dict(self._fit(self._shown)) == self._widths:
+            return
         self._draw(max(self.table.cursor_row, 0))
 
     def action_page(self, step: int) -> None:
