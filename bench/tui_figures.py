@@ -40,6 +40,8 @@ PARKING = "plugins"
 """A light screen the app waits on between two measurements."""
 CHILD = Path(__file__).resolve().with_name("child.py")
 FPS = "1000"
+SWITCH_SETTLES = 0.1
+"""Seconds after a mode switch by which Textual's deferred repaint (50 ms) is done."""
 
 
 def fast_frames() -> None:
@@ -111,6 +113,10 @@ async def _scroll(app: Any, steps: int) -> tuple[Samples, Samples]:
     paged = app.screen.query_one(PactTable)
     table = app.screen.query_one("#pact-table", DataTable)
     table.focus()
+    await _painted(table, app.screen)
+    # Textual holds a switched-to screen's updates for 50 ms (App.delay_update) and then
+    # repaints it whole: scrolling is timed once that repaint is done, not within it.
+    await asyncio.sleep(SWITCH_SETTLES)
     await _painted(table, app.screen)
     cursor = Samples()
     for _ in range(steps):
