@@ -27,10 +27,12 @@ import json
 import math
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -39,9 +41,10 @@ import pydantic
 from tinydb import TinyDB
 
 from . import __version__
+from .checkworker import Helper
 from .dates import format_datetime
 from .errors import PattiError, StoreError
-from .i18n import _
+from .i18n import _, current_language
 from .model import Activity, Pact, Partner, Record
 from .storage import (
     FORMAT,
@@ -181,6 +184,15 @@ def write_backup(
     backups; without ``output`` the file goes to the backups folder.
     """
     when = (now or datetime.now(UTC)).astimezone()
+    output = _backup_path(store, output, kind, when)
+    tmp = _checked_temp(output, envelope_bytes(store.snapshot(), now=when))
+    replace_with(tmp, output)
+    return output
+
+
+def _backup_path(store: Store, output: Path | None, kind: str, when: datetime) -> Path:
+    """Where :func:`write_backup` puts a backup: ``output``, or a new name in the
+    backups folder."""
     if output is None:
         folder = backups_folder(store.path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -192,9 +204,13 @@ def write_backup(
     output = output.expanduser()
     if output.resolve() == store.path.resolve():
         raise BackupError(_("A backup cannot overwrite the store it backs up."))
-    # Checked before it takes its name: an older file at ``output`` is never replaced by
-    # one that does not hold what was written.
-    payload = envelope_bytes(store.snapshot(), now=when)
+    return output
+
+
+def _checked_temp(output: Path, payload: bytes) -> Path:
+    """``payload`` in a durable temp file beside ``output``, read back and compared byte
+    for byte: an older file at ``output`` is never replaced by one that does not hold
+    what was written."""
     tmp = write_temp(output, payload)
     try:
         _same_bytes(tmp, payload, _("The backup does not read back as written."))
@@ -202,8 +218,44 @@ def write_backup(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    replace_with(tmp, output)
-    return output
+    return tmp
+
+
+def _backup_temp(output: Path, tables: Tables, when: datetime) -> Path:
+    return _checked_temp(output, envelope_bytes(tables, now=when))
+
+
+class _FileInThread:
+    """A temp file a restore writes and checks in a thread while it goes on with the
+    backup it restores (the fsync and read-back let go of the GIL); removed by
+    :meth:`discard` unless it took its place."""
+
+    def __init__(self, write: Callable[[], Path]) -> None:
+        self._tmp: Path | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(write,), daemon=True)
+        self._thread.start()
+
+    def _run(self, write: Callable[[], Path]) -> None:
+        try:
+            self._tmp = write()
+        except BaseException as exc:  # raised in the restoring thread by take()
+            self._error = exc
+
+    def take(self) -> Path:
+        """The file, once written (or what went wrong writing it)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._tmp is not None
+        return self._tmp
+
+    def discard(self) -> None:
+        """Remove the file if it is still there under its temp name."""
+        self._thread.join()
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                self._tmp.unlink()
 
 
 # -- reading strictly ----------------------------------------------------------------
@@ -335,9 +387,17 @@ def _parse_canonical(raw: bytes) -> Any:
     for name, rows in data.items():
         if name not in ENTITY_TABLES or not isinstance(rows, dict):
             _check_tree(rows)
-        elif name == "pacts":  # texts are bounded by the search above: the depth remains
+        elif name == "pacts" and not (option and _SHALLOW_INDENT not in raw):
+            # Texts are bounded by the search above: the details' depth remains. Indented,
+            # a container's members are two spaces deeper than it: a file with no line
+            # that deep holds nothing deeper than MAX_DEPTH under a pact's details.
             _check_depth([doc.get("details") for doc in rows.values() if isinstance(doc, dict)])
     return value
+
+
+#: The indent of a line of members of a pact's details nested MAX_DEPTH deep (the details
+#: are four containers into the envelope).
+_SHALLOW_INDENT = b"\n" + b" " * 2 * (MAX_DEPTH + 3)
 
 
 def _check_depth(value: Any) -> None:
@@ -363,21 +423,240 @@ def read_backup(path: Path) -> Backup:
     reference resolved, pact codes unique), so a backup that reads here can be
     restored.
     """
-    path = Path(path).expanduser()
+    reading = _Reading.open(path)
+    reading.check()
+    return reading.finish()
+
+
+#: Backups this big (about 15,000 records) get a helper process
+#: (:mod:`patti.core.checkworker`), started before the file is read...
+SHARE_FROM_BYTES = 16 * 2**20
+#: ...that validates these tables if they hold this many records: the parent checks the
+#: rest of the backup, works out what a restore changes and writes the new store file
+#: while the helper finishes.
+SHARE_FROM_RECORDS = 8_000
+#: The helper's share of each table: the last part of it (in the backup's order).
+#: Measured at 100,000 records, where the helper and the parent then finish together.
+SHARED_FRACTIONS = {"pacts": 0.25, "activities": 1.0}
+
+
+class _Reading:
+    """A backup being verified, in three steps so a restore can work in between:
+    :meth:`open` reads the file (and starts a helper process for a big one),
+    :meth:`check` verifies all but the helper's share, :meth:`finish` gives the verdict.
+
+    After :meth:`check`, :attr:`tables` holds the records as the models write them,
+    except the helper's share, as read: what a restore can start comparing with the
+    store and writing.
+    """
+
+    def __init__(self, path: Path, raw: bytes, helper: Helper | None) -> None:
+        self.path = path
+        self._raw = raw
+        self._helper = helper
+        self._raw_sha256 = _Hashing(raw) if helper is not None else None
+        self.tables: Tables = {}
+        self._backup: Backup | None = None
+        self._problems: list[str] = []
+        self._links: list[str] | None = None
+        self._shared: dict[str, list[str]] = {}
+        #: Records of the helper's share that the models write differently from how they
+        #: were read (so :attr:`tables` changed in :meth:`finish`).
+        self.cleaned = False
+        #: The helper's verdict was used.
+        self.helped = False
+
+    @classmethod
+    def open(cls, path: Path) -> _Reading:
+        """Read the file; :class:`BackupError` if it can't be."""
+        path = Path(path).expanduser()
+        helper = None
+        try:
+            size = path.stat().st_size
+            if size > MAX_BACKUP_BYTES:
+                raise _refuse(path, _("it is larger than {n} MB").format(n=MAX_BACKUP_BYTES >> 20))
+            if size >= SHARE_FROM_BYTES:
+                helper = Helper.start(current_language(), path)
+            return cls(path, path.read_bytes(), helper)
+        except BaseException as exc:
+            if helper is not None:
+                helper.cancel()
+            if isinstance(exc, OSError):
+                raise _refuse(path, exc.strerror or str(exc)) from exc
+            raise
+
+    def check(self) -> None:
+        """Verify all but the helper's share of the records (:meth:`finish` raises
+        what is wrong with them)."""
+        try:
+            with paused_gc():  # a few hundred thousand objects, no cycles: collections only cost
+                self._check()
+        except BaseException:
+            self.cancel()
+            raise
+
+    def _check(self) -> None:
+        envelope, tables = _envelope(self._raw, self.path)
+        self._backup = Backup(
+            path=self.path,
+            size=len(self._raw),
+            schema_version=envelope["schema_version"],
+            app_version=envelope["app_version"],
+            created_at=cast(datetime, _aware_datetime(envelope["created_at"])),
+            sha256=envelope["sha256"],
+            tables={},
+        )
+        del self._raw  # a hundred megabytes, not needed any more
+        if sum(len(tables[t]) for t in ENTITY_TABLES) < SHARE_FROM_RECORDS:
+            self.cancel()  # too few records to be worth a second process
+        self._shared = shared_keys(tables) if self._helper is not None else {}
+        mine = {
+            table: list(rows)[: len(rows) - len(self._shared.get(table, ()))]
+            for table, rows in ((t, tables[t]) for t in ENTITY_TABLES)
+        }
+        answer = check_share(tables, mine, source=self.path)
+        self.tables = _cleaned(tables, answer["cleaned"])
+        self._problems = answer["problems"]
+        self._links = answer["links"]
+
+    def finish(self) -> Backup:
+        """The backup once every record is checked, or :class:`BackupError` saying why not."""
+        with paused_gc():
+            answer = self._answer()
+        problems = self._problems + answer["problems"]
+        if not problems and self._links is not None and answer["links"] is not None:
+            problems = self._links + answer["links"]
+        if problems:
+            more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
+            raise _refuse(self.path, f"{problems[0]}{more}")
+        if any(answer["cleaned"].values()):
+            self.tables = _cleaned(self.tables, answer["cleaned"])
+            self.cleaned = True
+        assert self._backup is not None  # set by check()
+        return replace(self._backup, tables=self.tables)
+
+    def cancel(self) -> None:
+        """Stop the helper, if any: its verdict is not wanted."""
+        if self._helper is not None:
+            self._helper.cancel()
+            self._helper = None
+
+    def _answer(self) -> dict[str, Any]:
+        """The helper's verdict on its share; the same check here if it gives none."""
+        answer = None
+        if self._helper is not None and self._raw_sha256 is not None:
+            answer = self._helper.answer(self._raw_sha256.result(), self._shared)
+            self._helper = None
+            self.helped = answer is not None
+        if answer is None:
+            answer = check_share(self.tables, self._shared, source=self.path)
+        return answer
+
+
+class _Hashing:
+    """The SHA-256 of a backup's bytes, computed in a thread while the file is parsed
+    (hashlib lets go of the GIL on big buffers): it shows a helper's verdict is about
+    the same bytes."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._digest = ""
+        self._thread = threading.Thread(target=self._run, args=(raw,), daemon=True)
+        self._thread.start()
+
+    def _run(self, raw: bytes) -> None:
+        self._digest = hashlib.sha256(raw).hexdigest()
+
+    def result(self) -> str:
+        self._thread.join()
+        return self._digest
+
+
+def helper_tables(raw: bytes, source: Path) -> Tables:
+    """A helper's parse of the backup whose bytes are ``raw``: plain, since the parent
+    parses the same bytes strictly and refuses what the strict parser refuses."""
+    envelope = orjson.loads(raw)
+    return _migrate(source, envelope["data"], envelope["schema_version"])
+
+
+def shared_keys(tables: Tables) -> dict[str, list[str]]:
+    """The records a helper checks, per table: the last part of each shared one."""
+    shared = {}
+    for table, fraction in SHARED_FRACTIONS.items():
+        keys = list(tables[table])
+        shared[table] = keys[len(keys) - int(len(keys) * fraction) :]
+    return shared
+
+
+def _cleaned(tables: Tables, cleaned: dict[str, dict[str, Any]]) -> Tables:
+    """``tables`` with the documents the models wrote differently in their place (new
+    dicts: a restore may be writing the old ones in a thread)."""
+    return {
+        name: {**rows, **cleaned[name]} if cleaned.get(name) else rows
+        for name, rows in tables.items()
+    }
+
+
+_MODELS: dict[str, type[Record]] = {"partners": Partner, "pacts": Pact, "activities": Activity}
+
+
+def check_share(tables: Tables, share: dict[str, list[str]], *, source: Path) -> dict[str, Any]:
+    """The verdict on some of the records of the backup read from ``source`` (``share``:
+    their keys per table): what a helper process answers
+    (:mod:`patti.core.checkworker`), or the parent for its own share.
+
+    ``problems`` are the documents their model refuses, worded as
+    :meth:`Store.check` words them; ``links``, the reference problems of the
+    others, unless there were problems (``None``); ``cleaned``, per table, the
+    documents as the store would write them where that differs from how they
+    were read: through the models, so text a backup carries is cleaned (control
+    characters, bidi overrides) exactly as typed text is.
+    """
+    problems = []
+    records: list[Record] = []
+    cleaned: dict[str, dict[str, Any]] = {}
+    for table in ENTITY_TABLES:
+        rows, model, documents = tables[table], _MODELS[table], {}
+        for key in share.get(table, ()):
+            try:
+                record = model.model_validate({**rows[key], "id": int(key)})
+            except pydantic.ValidationError as exc:
+                problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
+                continue
+            documents[key] = record.model_dump(mode="json", exclude={"id"})
+            records.append(record)
+        cleaned[table] = _differing(documents, rows)
+    if problems:
+        return {"problems": problems, "links": None, "cleaned": cleaned}
+    links = _link_problems(source, _cleaned(tables, cleaned), records)
+    return {"problems": problems, "links": links, "cleaned": cleaned}
+
+
+def _differing(documents: dict[str, Any], rows: dict[str, Any]) -> dict[str, Any]:
+    """The ``documents`` not written as ``rows`` holds them (``1 == 1.0 == True`` in
+    Python, not in the file), compared all at once first: usually nothing differs."""
+    if orjson.dumps(documents) == orjson.dumps({key: rows[key] for key in documents}):
+        return {}
+    return {
+        key: doc for key, doc in documents.items() if orjson.dumps(doc) != orjson.dumps(rows[key])
+    }
+
+
+def _link_problems(source: Path, tables: Tables, records: list[Record]) -> list[str]:
+    """What :meth:`Store.check_links` finds in ``records`` (references, unique codes), in
+    ``tables`` read from the file ``source``."""
+    # The models first: the store's reference checks walk the raw documents of *other*
+    # records too, and assume their fields have the model's types.
     try:
-        size = path.stat().st_size
-        if size > MAX_BACKUP_BYTES:
-            raise _refuse(path, _("it is larger than {n} MB").format(n=MAX_BACKUP_BYTES >> 20))
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _refuse(path, exc.strerror or str(exc)) from exc
-    with paused_gc():  # a few hundred thousand objects, no cycles: full collections only cost
-        return _parse_backup(raw, path)
+        db = TinyDB(source, storage=_BackupTables, tables=tables)
+        storage = cast(DurableStorage, db.storage)
+        store = Store(source, storage, db, lock=None, holder=None)
+        return store.check_links(records)  # each record validated once, before
+    except StoreError as exc:  # the file went away while it was being read
+        return [str(exc)]
 
 
-def _parse_backup(raw: bytes, source: Path, *, name: Path | None = None) -> Backup:
-    """:func:`read_backup` of the bytes read from ``source``, called ``name`` in messages."""
-    path = name or source
+def _envelope(raw: bytes, path: Path) -> tuple[dict[str, Any], Tables]:
+    """The backup's envelope and its tables (migrated), all but the records verified."""
     if not raw.strip():
         raise _refuse(path, _("it is empty"))
     try:
@@ -421,19 +700,9 @@ def _parse_backup(raw: bytes, source: Path, *, name: Path | None = None) -> Back
         raise _refuse(path, "app_version: " + _("must be text"))
     tables = _migrate(path, tables, version)
     problem = _shape_problem(tables)
-    if problem is None:
-        problem, tables = _record_problem(source, tables)
     if problem:
         raise _refuse(path, problem)
-    return Backup(
-        path=path,
-        size=len(raw),
-        schema_version=version,
-        app_version=envelope["app_version"],
-        created_at=created,
-        sha256=envelope["sha256"],
-        tables=tables,
-    )
+    return envelope, tables
 
 
 def _aware_datetime(value: Any) -> datetime | None:
@@ -519,50 +788,6 @@ class _BackupTables(DurableStorage):
 
     def _load(self) -> Tables:
         return self._backup_tables
-
-
-def _validated(tables: Tables) -> tuple[list[str], Tables, list[Record]]:
-    """Each document its model refuses (as :meth:`Store.check` words it), the tables as
-    the store would write them: through the models, so text a backup carries is
-    cleaned (control characters, bidi overrides) exactly as typed text is, and the
-    records themselves."""
-    problems = []
-    records: list[Record] = []
-    clean: Tables = {META_TABLE: tables[META_TABLE]}
-    for table, model in (("partners", Partner), ("pacts", Pact), ("activities", Activity)):
-        rows = {}
-        with paused_gc():
-            for key, doc in tables[table].items():
-                try:
-                    record = model.model_validate({**doc, "id": int(key)})
-                except pydantic.ValidationError as exc:
-                    problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
-                    continue
-                rows[key] = record.model_dump(mode="json", exclude={"id"})
-                records.append(record)
-        clean[table] = rows
-    return problems, clean, records
-
-
-def _record_problem(source: Path, tables: Tables) -> tuple[str | None, Tables]:
-    """The first integrity problem in ``tables`` (read from the file ``source``), if any:
-    a document its model refuses, else what :meth:`Store.check` finds (references,
-    unique codes); and the tables as the models write them."""
-    # The models first: the store's reference checks walk the raw documents of *other*
-    # records too, and assume their fields have the model's types.
-    problems, tables, records = _validated(tables)
-    if not problems:
-        try:
-            db = TinyDB(source, storage=_BackupTables, tables=tables)
-            storage = cast(DurableStorage, db.storage)
-            store = Store(source, storage, db, lock=None, holder=None)
-            problems = store.check_links(records)  # each record validated once, above
-        except StoreError as exc:  # the file went away while it was being read
-            return str(exc), tables
-    if not problems:
-        return None, tables
-    more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
-    return f"{problems[0]}{more}", tables
 
 
 # -- listing and rotation ----------------------------------------------------------------
@@ -746,8 +971,20 @@ def _changed(old: Tables, new: Tables) -> dict[str, int]:
     changed = {}
     for table in ENTITY_TABLES:
         a, b = old.get(table, {}), new.get(table, {})
-        changed[table] = sum(1 for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        keys = list(a) if list(a) == list(b) else list(a.keys() | b.keys())
+        count = 0
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            before, after = [a.get(k) for k in chunk], [b.get(k) for k in chunk]
+            # Most of a restore's records are as in the store: compared as one text per
+            # thousand records, three times faster than record by record.
+            if orjson.dumps(before) != orjson.dumps(after):
+                count += sum(1 for x, y in zip(before, after, strict=True) if x != y)
+        changed[table] = count
     return changed
+
+
+_CHUNK = 1000
 
 
 def _keep_high_water_marks(restored: Tables, current: Tables) -> Tables:
@@ -788,19 +1025,18 @@ def _set_aside(path: Path) -> Path:
             return aside
 
 
-@contextlib.contextmanager
-def _verified_temp(store_path: Path, tables: Tables) -> Iterator[Path]:
+def _store_temp(store_path: Path, tables: Tables) -> Path:
     """The restored tables (verified record by record when the backup was read) as a
-    durable temp store file beside the store, read back and compared byte for byte;
-    removed unless it was swapped in."""
+    durable temp store file beside the store, read back and compared byte for byte."""
     payload = orjson.dumps(tables)
     tmp = write_temp(store_path, payload)
     try:
         _same_bytes(tmp, payload, _("The restored file does not read back as written."))
-        yield tmp
-    finally:
+    except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        raise
+    return tmp
 
 
 def _same_bytes(path: Path, payload: bytes, message: str) -> None:
@@ -823,30 +1059,46 @@ def restore(store: Store, backup_path: Path, *, dry_run: bool = False) -> Restor
     refused before the swap leaves the store file byte-identical; a dry run
     writes nothing at all.
     """
-    backup = read_backup(backup_path)
     current = store.snapshot()
-    tables = _keep_high_water_marks(backup.tables, current)
-    with paused_gc():
-        changed = _changed(current, tables)
-    result = RestoreResult(
-        before=_counts(current),
-        after=backup.counts(),
-        dry_run=dry_run,
-        changed=changed,
-    )
-    if dry_run:  # the records were verified by read_backup; a dry run writes nothing
-        return result
-    if store.readonly:
-        raise BackupError(store.readonly_reason() or _("The store is open read-only."))
-    with paused_gc(), _verified_temp(store.path, tables) as tmp:
-        safety = write_backup(store, kind="before-restore")
-        store.swap_in(tmp, tables)
-    return RestoreResult(
-        before=result.before,
-        after=result.after,
-        safety_backup=safety,
-        changed=result.changed,
-    )
+    reading = _Reading.open(backup_path)
+    writable = not dry_run and not store.readonly
+    safety = temp = None
+    try:
+        if writable:  # the live store's backup, written while the restored one is verified
+            when = datetime.now(UTC).astimezone()
+            output = _backup_path(store, None, "before-restore", when)
+            safety = _FileInThread(partial(_backup_temp, output, current, when))
+        reading.check()
+        if writable:  # the records as read so far: written again if the helper cleans some
+            restored = _keep_high_water_marks(reading.tables, current)
+            temp = _FileInThread(partial(_store_temp, store.path, restored))
+        with paused_gc():  # while the helper finishes: what the records change
+            changed = _changed(current, reading.tables)
+        backup = reading.finish()
+        tables = _keep_high_water_marks(backup.tables, current)
+        if reading.cleaned:
+            with paused_gc():
+                changed = _changed(current, tables)
+            if temp is not None:
+                temp.discard()
+                temp = _FileInThread(partial(_store_temp, store.path, tables))
+        result = RestoreResult(
+            before=_counts(current), after=backup.counts(), dry_run=dry_run, changed=changed
+        )
+        if dry_run:  # the records were verified; a dry run writes nothing
+            return result
+        if safety is None or temp is None:
+            raise BackupError(store.readonly_reason() or _("The store is open read-only."))
+        with paused_gc():
+            tmp = temp.take()
+            replace_with(safety.take(), output)
+            store.swap_in(tmp, tables)
+    finally:
+        reading.cancel()
+        for pending in (safety, temp):
+            if pending is not None:
+                pending.discard()
+    return replace(result, safety_backup=output)
 
 
 def restore_damaged(store_path: Path, backup_path: Path, *, dry_run: bool = False) -> RestoreResult:
@@ -862,9 +1114,13 @@ def restore_damaged(store_path: Path, backup_path: Path, *, dry_run: bool = Fals
     with Store.lock(store_path) as target:
         if dry_run:
             return result
-        with _verified_temp(target, backup.tables) as tmp:
+        tmp = _store_temp(target, backup.tables)
+        try:
             aside = _set_aside(target) if target.exists() else None
             replace_with(tmp, target)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
     return RestoreResult(before={}, after=result.after, set_aside=aside)
 
 
