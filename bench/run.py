@@ -248,8 +248,16 @@ def app_figures(
         log("  patti: restore")
         source = work / "restore-source.json"
         patti.backup(source)
+
+        def restores() -> Iterator[Callable[[], None]]:
+            """An activity edited before each restore (untimed): a restore undoes a day's
+            work, so the store and the backup differ, as when an operator meets it."""
+            for activity_id in w.update_ids[:4]:
+                patti.update(patti.prepare_update(activity_id, _edit(activity_id)))
+                yield partial(patti.restore, source)
+
         figures["restore"] = measure(
-            (partial(patti.restore, source) for _ in range(4)),
+            restores(),
             n=3,
             warmup=1,
             budget=budget,
