@@ -238,3 +238,34 @@ def test_a_helped_dry_run_writes_nothing(source: Path, helped: None, tmp_path: P
         result = restore(store, source, dry_run=True)
         assert result.dry_run and result.changed["activities"] == 40
     assert not backups_folder(live).exists() or not list(backups_folder(live).iterdir())
+
+
+def _tampered(path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The backup changed without its checksum being made to match."""
+    envelope = json.loads(path.read_bytes())
+    change(envelope)
+    edited = path.with_name("tampered.json")
+    edited.write_bytes(orjson.dumps(envelope, option=orjson.OPT_INDENT_2))
+    return edited
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: _last(e["data"]["activities"]).update(title="Altro"),
+        lambda e: _last(e["data"]["activities"]).update(title="", pact_id=999),
+        lambda e: (_last(e["data"]["pacts"]).update(year=3), e.update(created_at="ieri")),
+        lambda e: e["data"].pop("activities"),
+    ],
+    ids=["edited", "edited-and-invalid", "bad-date-too", "table-gone"],
+)
+def test_a_damaged_backup_is_refused_for_its_checksum_as_with_one_process(
+    source: Path,
+    helped: None,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[dict[str, Any]], None],
+) -> None:
+    tampered = _tampered(source, change)
+    with_helper, alone = _both(monkeypatch, tampered)
+    assert with_helper == alone
+    assert "checksum does not match" in with_helper[0]
