@@ -27,7 +27,6 @@ import json
 import math
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -41,7 +40,7 @@ import pydantic
 from tinydb import TinyDB
 
 from . import __version__
-from .checkworker import Helper
+from .checkworker import Helper, in_thread, sha256_hex
 from .dates import format_datetime
 from .errors import PattiError, StoreError
 from .i18n import _, current_language
@@ -231,31 +230,20 @@ class _FileInThread:
     :meth:`discard` unless it took its place."""
 
     def __init__(self, write: Callable[[], Path]) -> None:
-        self._tmp: Path | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(write,), daemon=True)
-        self._thread.start()
-
-    def _run(self, write: Callable[[], Path]) -> None:
-        try:
-            self._tmp = write()
-        except BaseException as exc:  # raised in the restoring thread by take()
-            self._error = exc
+        self._written = in_thread(write)
 
     def take(self) -> Path:
         """The file, once written (or what went wrong writing it)."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._tmp is not None
-        return self._tmp
+        return self._written.result()
 
     def discard(self) -> None:
         """Remove the file if it is still there under its temp name."""
-        self._thread.join()
-        if self._tmp is not None:
-            with contextlib.suppress(OSError):
-                self._tmp.unlink()
+        try:
+            tmp = self._written.result()
+        except BaseException:  # nothing was left: the writer removes what it could not finish
+            return
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 # -- reading strictly ----------------------------------------------------------------
@@ -454,7 +442,8 @@ class _Reading:
         self.path = path
         self._raw = raw
         self._helper = helper
-        self._raw_sha256 = _Hashing(raw) if helper is not None else None
+        # Hashed while the file is parsed: what shows a helper's verdict is about these bytes.
+        self._raw_sha256 = in_thread(sha256_hex, raw) if helper is not None else None
         self.tables: Tables = {}
         self._backup: Backup | None = None
         self._problems: list[str] = []
@@ -551,24 +540,6 @@ class _Reading:
         if answer is None:
             answer = check_share(self.tables, self._shared, source=self.path)
         return answer
-
-
-class _Hashing:
-    """The SHA-256 of a backup's bytes, computed in a thread while the file is parsed
-    (hashlib lets go of the GIL on big buffers): it shows a helper's verdict is about
-    the same bytes."""
-
-    def __init__(self, raw: bytes) -> None:
-        self._digest = ""
-        self._thread = threading.Thread(target=self._run, args=(raw,), daemon=True)
-        self._thread.start()
-
-    def _run(self, raw: bytes) -> None:
-        self._digest = hashlib.sha256(raw).hexdigest()
-
-    def result(self) -> str:
-        self._thread.join()
-        return self._digest
 
 
 def helper_tables(raw: bytes, source: Path) -> Tables:

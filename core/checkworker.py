@@ -21,11 +21,14 @@ import hashlib
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
+
+T = TypeVar("T")
 
 #: How long the parent waits for an answer before checking the records itself: ten
 #: times what 100,000 records take on a slow machine.
@@ -103,8 +106,19 @@ def _well_formed(answer: Any) -> bool:
     )
 
 
-def _sha256(raw: bytes) -> str:
+def sha256_hex(raw: bytes) -> str:
+    """What tells the parent a helper read the same bytes."""
     return hashlib.sha256(raw).hexdigest()
+
+
+def in_thread(work: Callable[..., T], *args: Any) -> Future[T]:
+    """``work(*args)`` in a thread of its own, for work that lets go of the GIL (hashing
+    a big buffer, an fsync): its result, or what it raised, comes from the future."""
+    executor = ThreadPoolExecutor(1)
+    try:
+        return executor.submit(work, *args)
+    finally:
+        executor.shutdown(wait=False)
 
 
 def main(argv: list[str]) -> int:
@@ -117,7 +131,7 @@ def main(argv: list[str]) -> int:
     set_language(language)
     path = Path(name)
     raw = path.read_bytes()
-    hashing = ThreadPoolExecutor(1).submit(_sha256, raw)  # hashlib lets go of the GIL
+    hashing = in_thread(sha256_hex, raw)
     try:
         with paused_gc():
             tables = helper_tables(raw, path)
