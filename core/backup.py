@@ -348,6 +348,23 @@ def parse_strict(raw: bytes) -> Any:
 _LONG_RUN = re.compile(rb'"[^"]{%d,}' % MAX_STRING)
 
 
+def _maybe_long_text(raw: bytes, *, indented: bool) -> bool:
+    """Whether ``raw``, if it is JSON as orjson writes it, may hold a text longer than
+    MAX_STRING characters (else it holds none).
+
+    Indented, a text never spans two lines, so such a text makes a line
+    that long, which holds a whole stretch of MAX_STRING / 2 bytes starting
+    at a multiple of that: if none is free of line breaks, there is none
+    (two thousand searches in 100 MB, not a regular expression over each
+    byte). Compact, a text that long without an escaped quote is a stretch
+    that long between two quotes.
+    """
+    if not indented:
+        return b'\\"' in raw or _LONG_RUN.search(raw) is not None
+    step = MAX_STRING // 2
+    return any(raw.find(b"\n", at, at + step) < 0 for at in range(0, len(raw) - step + 1, step))
+
+
 def _parse_canonical(raw: bytes) -> Any:
     """The value of ``raw`` when it is exactly what patti writes (orjson, indented or
     compact), else ``None`` for the strict parser to judge.
@@ -363,9 +380,9 @@ def _parse_canonical(raw: bytes) -> Any:
             value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    if _LONG_RUN.search(raw):
-        return None  # maybe a text past MAX_STRING: the strict parser says exactly
     option = orjson.OPT_INDENT_2 if raw[:2] == b"{\n" else 0
+    if _maybe_long_text(raw, indented=bool(option)):
+        return None  # the strict parser says exactly
     if orjson.dumps(value, option=option) != raw:
         return None
     data = value.get("data") if isinstance(value, dict) else None

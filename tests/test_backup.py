@@ -733,6 +733,27 @@ def test_verify_refuses_a_bad_backup_in_one_line(
     assert reason in line
 
 
+@pytest.mark.parametrize("indent", [orjson.OPT_INDENT_2, 0], ids=["indented", "compact"])
+@pytest.mark.parametrize("text", ["x", 'say "x"'], ids=["plain", "with-escaped-quotes"])
+def test_a_text_too_long_is_refused_in_a_file_as_patti_writes_it(
+    cli: Cli, good_backup: Path, tmp_path: Path, indent: int, text: str
+) -> None:
+    # Written by orjson, the file takes the fast way through the strict checks; a quote
+    # escaped in the text once hid its length from them. Pact details set no limit of
+    # their own, so only the file's check can refuse the text.
+    data = orjson.loads(good_backup.read_bytes())
+    long_text = (text * (MAX_STRING // len(text) + 1))[: MAX_STRING + 1]
+    data["data"]["pacts"]["1"]["details"]["story"] = long_text
+    data["sha256"] = digest(data["data"])
+    bad = tmp_path / "long.json"
+    bad.write_bytes(orjson.dumps(data, option=indent))
+    assert "a text longer than 100.000 characters" in cli.refused("verify", str(bad))
+    data["data"]["pacts"]["1"]["details"]["story"] = long_text[:-1]  # at the limit: fine
+    data["sha256"] = digest(data["data"])
+    bad.write_bytes(orjson.dumps(data, option=indent))
+    cli.ok("verify", str(bad))
+
+
 @pytest.mark.parametrize(
     ("table", "key", "field", "value", "reason"),
     [
