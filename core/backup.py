@@ -45,7 +45,7 @@ from .checkworker import Helper, in_thread, sha256_hex
 from .dates import format_datetime
 from .errors import PattiError, StoreError
 from .i18n import _, current_language
-from .model import Activity, Pact, Partner, Record
+from .model import Activity, Pact, Partner, Record, validate_document
 from .storage import (
     FORMAT,
     META_TABLE,
@@ -612,7 +612,7 @@ def check_share(tables: Tables, share: dict[str, list[str]], *, source: Path) ->
         rows, model, documents = tables[table], _MODELS[table], {}
         for key in share.get(table, ()):
             try:
-                record = model.model_validate({**rows[key], "id": int(key)})
+                record = validate_document(model, {**rows[key], "id": int(key)})
             except pydantic.ValidationError as exc:
                 problems.append(f"{table}/{key}: {describe_validation_error(exc)}")
                 continue

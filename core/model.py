@@ -9,12 +9,13 @@ save) and ``revision`` (bumped on every save, so a stale edit is refused).
 
 from __future__ import annotations
 
+import functools
 import gettext as _gettext
 import re
 import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar, cast
 
 import orjson
 from pydantic import (
@@ -28,7 +29,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.networks import validate_email
-from pydantic_core import PydanticKnownError
+from pydantic_core import PydanticKnownError, SchemaValidator
+from pydantic_core import ValidationError as CoreValidationError
 
 from .dates import lenient_date, lenient_datetime
 from .i18n import N_, NC_, Label, _, translate_label
@@ -49,6 +51,7 @@ __all__ = [
     "PartnerKind",
     "Record",
     "activity_kind_label",
+    "validate_document",
 ]
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]*")
@@ -486,3 +489,84 @@ class Activity(Record):
         if self.place_partner_id is not None:
             ids.add(self.place_partner_id)
         return ids
+
+
+# -- validating documents that are already clean -----------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_document(model: type[M], document: Any) -> M:
+    """What ``model.model_validate(document)`` returns or raises, in a third less time
+    for a document that is already clean, as stored ones are.
+
+    The cleaning validators (texts, slugs, Italian dates, aware times) are
+    Python calls, a dozen per activity and fifty per pact: most of the time
+    spent validating 100,000 records. On clean input each returns its input
+    unchanged, so a copy of the model's schema without them, pydantic-core
+    checking instead that the input is clean (a text's characters and
+    spaces, a slug's shape, a time without an offset), gives the same record.
+    Where that copy refuses the document, the model decides: its cleaning,
+    or its wording of the problem.
+    """
+    try:
+        return cast(M, _without_cleaning(model).validate_python(document))
+    except CoreValidationError:
+        return model.model_validate(document)
+
+
+@functools.cache
+def _without_cleaning(model: type[BaseModel]) -> SchemaValidator:
+    return SchemaValidator(_strip_cleaning(model.__pydantic_core_schema__))
+
+
+#: The characters a text may hold for :func:`validate_document` to take it as clean: the
+#: printable ones of ASCII, Latin-1, Latin Extended-A, general punctuation and currency
+#: symbols, where Italian text is written. None is whitespace but the space, none is
+#: stripped by cleaning, and each is its own NFC form and composes with nothing, so a text
+#: made of them is normalised (tests/test_model_fast.py checks this with unicodedata).
+#: Any other character sends the document through the cleaning validators.
+PLAIN_RANGES = (
+    (0x21, 0x7E),
+    (0xA1, 0xAC),
+    (0xAE, 0x17F),
+    (0x2010, 0x2027),
+    (0x2030, 0x205E),
+    (0x20A0, 0x20C0),
+)
+_PLAIN = "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in PLAIN_RANGES)
+#: A one-line text cleaning leaves as it is: no space at either end, none doubled.
+CLEAN_LINE = f"^(?:[{_PLAIN}]+(?: [{_PLAIN}]+)*)?$"
+#: A multi-line text cleaning leaves as it is: no whitespace at either end.
+CLEAN_BLOCK = f"^(?:[{_PLAIN}](?:[{_PLAIN} \\t\\n]*[{_PLAIN}])?)?$"
+
+#: The cleaning validators and what pydantic-core checks in their place: on input that
+#: passes the check, each returns its input as it is.
+_CHECKED_INSTEAD: dict[Any, dict[str, Any]] = {
+    _line: {"pattern": CLEAN_LINE},
+    _name: {"pattern": CLEAN_LINE},  # at least a character long: not empty once cleaned
+    _block: {"pattern": CLEAN_BLOCK},
+    _slug: {"pattern": "^" + SLUG.pattern + "$"},  # else lowercased or refused
+    lenient_date: {},  # an Italian date is not an ISO one: refused, and the model parses it
+    lenient_datetime: {},
+    _wall_clock: {"tz_constraint": "naive"},  # else converted to local time
+}
+#: Keys of a core schema that hold values, not schemas.
+_NOT_SCHEMAS = frozenset({"cls", "metadata", "default", "members", "ref", "function"})
+
+
+def _strip_cleaning(schema: Any) -> Any:
+    """A copy of a pydantic-core schema without the validators in :data:`_CHECKED_INSTEAD`."""
+    if isinstance(schema, list):
+        return [_strip_cleaning(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    node = {
+        key: value if key in _NOT_SCHEMAS else _strip_cleaning(value)
+        for key, value in schema.items()
+    }
+    if node.get("type") in ("function-after", "function-before"):
+        instead = _CHECKED_INSTEAD.get(node["function"]["function"])
+        if instead is not None:
+            return {**node["schema"], **instead}
+    return node

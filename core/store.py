@@ -38,7 +38,7 @@ from .errors import (
     StoreError,
 )
 from .i18n import _, ngettext
-from .model import Activity, Pact, Partner, Record
+from .model import Activity, Pact, Partner, Record, validate_document
 from .storage import (
     FORMAT,
     META_TABLE,
@@ -204,7 +204,7 @@ class Repository(Generic[R]):
         return self._store._tables[self.table_name]
 
     def _to_model(self, doc_id: int | str, doc: dict[str, Any]) -> R:
-        return self.model.model_validate({**doc, "id": int(doc_id)})
+        return validate_document(self.model, {**doc, "id": int(doc_id)})
 
     def get(self, record_id: int) -> R:
         """The record with this id, or :class:`NotFoundError`."""
