@@ -191,6 +191,16 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document
+
+
+def _put(document: Any, path: tuple[Any, ...], value: Any) -> None:
+    _at(document, path[:-1])[path[-1]] = value
+
+
 def _outcome(validate: Any, document: Any) -> tuple[str, Any]:
     try:
         record = validate(document)
@@ -205,12 +215,7 @@ def test_any_document_gets_what_the_model_gives(data: st.DataObject) -> None:
     model, base = data.draw(st.sampled_from(BASES))
     document = copy.deepcopy(base)
     for _change in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(document)))
-        *parents, last = path
-        holder = document
-        for step in parents:
-            holder = holder[step]
-        holder[last] = data.draw(VALUES)
+        _put(document, data.draw(st.sampled_from(_paths(document))), data.draw(VALUES))
     assert _outcome(lambda d: validate_document(model, d), document) == _outcome(
         model.model_validate, document
     )
@@ -222,15 +227,12 @@ def test_any_document_gets_what_the_model_gives(data: st.DataObject) -> None:
 )
 def test_every_text_field_with_each_tricky_character(model: Any, base: Any, tricky: str) -> None:
     for path in _paths(base):
-        *parents, last = path
-        document = copy.deepcopy(base)
-        holder = document
-        for step in parents:
-            holder = holder[step]
-        if not isinstance(holder[last], str):
+        original = _at(base, path)
+        if not isinstance(original, str):
             continue
-        for value in (tricky + holder[last], holder[last] + tricky, f"a{tricky}b"):
-            holder[last] = value
+        for value in (tricky + original, original + tricky, f"a{tricky}b"):
+            document = copy.deepcopy(base)
+            _put(document, path, value)
             assert _outcome(lambda d: validate_document(model, d), document) == _outcome(
                 model.model_validate, document
             ), (path, value)
